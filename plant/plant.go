@@ -1,0 +1,207 @@
+// Package plant describes the plant Floorfeed serves: its sites, production
+// lines, stations, report categories and R&D teams, read from floorfeed.yaml
+// or taken from the built-in sample (a rare-earth materials plant).
+package plant
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"regexp"
+
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed sample.yaml
+var sampleYAML []byte
+
+// SampleYAML returns the built-in sample plant file, for `floorfeed demo` and
+// as a starting point for a real one.
+func SampleYAML() []byte { return append([]byte(nil), sampleYAML...) }
+
+// Name is a display name in both of the plant's languages.
+type Name struct {
+	ZH string `yaml:"zh" json:"zh"`
+	EN string `yaml:"en" json:"en"`
+}
+
+// In returns the name in lang ("zh" or "en"), falling back to the other.
+func (n Name) In(lang string) string {
+	if lang == "zh" && n.ZH != "" || n.EN == "" {
+		return n.ZH
+	}
+	return n.EN
+}
+
+// Site is one location of the plant.
+type Site struct {
+	ID   string `yaml:"id" json:"id"`
+	Name Name   `yaml:"name" json:"name"`
+}
+
+// Line is a production line; each has a QR code.
+type Line struct {
+	ID       string   `yaml:"id" json:"id"`
+	Site     string   `yaml:"site" json:"site"`
+	Name     Name     `yaml:"name" json:"name"`
+	Stations []string `yaml:"stations" json:"stations"`
+	Team     string   `yaml:"team" json:"team"` // owning R&D team
+}
+
+// Category is a kind of report.
+type Category struct {
+	ID   string `yaml:"id" json:"id"`
+	Name Name   `yaml:"name" json:"name"`
+}
+
+// Team is an R&D team that receives briefs.
+type Team struct {
+	ID     string   `yaml:"id" json:"id"`
+	Name   Name     `yaml:"name" json:"name"`
+	Emails []string `yaml:"emails" json:"emails"`
+}
+
+// Plant is the whole plant description.
+type Plant struct {
+	Name       Name       `yaml:"name" json:"name"`
+	Sites      []Site     `yaml:"sites" json:"sites"`
+	Lines      []Line     `yaml:"lines" json:"lines"`
+	Categories []Category `yaml:"categories" json:"categories"`
+	Teams      []Team     `yaml:"teams" json:"teams"`
+}
+
+// DefaultCategories are used when the plant file lists none.
+var DefaultCategories = []Category{
+	{ID: "quality", Name: Name{ZH: "质量", EN: "Quality"}},
+	{ID: "equipment", Name: Name{ZH: "设备", EN: "Equipment"}},
+	{ID: "process", Name: Name{ZH: "工艺/收率", EN: "Process / yield"}},
+	{ID: "materials", Name: Name{ZH: "原辅材料", EN: "Materials"}},
+	{ID: "safety", Name: Name{ZH: "安全/环保", EN: "Safety / environment"}},
+	{ID: "idea", Name: Name{ZH: "改进建议", EN: "Improvement idea"}},
+	{ID: "other", Name: Name{ZH: "其他", EN: "Other"}},
+}
+
+// Line returns the line with id.
+func (p *Plant) Line(id string) (Line, bool) {
+	for _, l := range p.Lines {
+		if l.ID == id {
+			return l, true
+		}
+	}
+	return Line{}, false
+}
+
+// Category returns the category with id.
+func (p *Plant) Category(id string) (Category, bool) {
+	for _, c := range p.Categories {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Category{}, false
+}
+
+// Team returns the team with id.
+func (p *Plant) Team(id string) (Team, bool) {
+	for _, t := range p.Teams {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return Team{}, false
+}
+
+// Load reads and validates a plant file. An empty path gives the sample.
+func Load(path string) (*Plant, error) {
+	if path == "" {
+		return Parse(sampleYAML)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plant file: %w", err)
+	}
+	p, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("plant file %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// Sample returns the built-in sample plant.
+func Sample() *Plant {
+	p, err := Parse(sampleYAML)
+	if err != nil {
+		panic(fmt.Sprintf("built-in sample plant is invalid: %v", err)) // caught by tests
+	}
+	return p
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+
+// Parse decodes and validates a plant file.
+func Parse(b []byte) (*Plant, error) {
+	var p Plant
+	if err := yaml.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("parse yaml: %w", err)
+	}
+	if len(p.Categories) == 0 {
+		p.Categories = append([]Category(nil), DefaultCategories...)
+	}
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func (p *Plant) validate() error {
+	if len(p.Lines) == 0 {
+		return fmt.Errorf("no lines: a plant needs at least one production line")
+	}
+	sites := map[string]bool{}
+	for i, s := range p.Sites {
+		if !idPattern.MatchString(s.ID) {
+			return fmt.Errorf("sites[%d]: id %q must be lower-case letters, digits, - or _ (at most 40)", i, s.ID)
+		}
+		if sites[s.ID] {
+			return fmt.Errorf("sites[%d]: duplicate id %q", i, s.ID)
+		}
+		sites[s.ID] = true
+	}
+	teams := map[string]bool{}
+	for i, t := range p.Teams {
+		if !idPattern.MatchString(t.ID) {
+			return fmt.Errorf("teams[%d]: id %q must be lower-case letters, digits, - or _ (at most 40)", i, t.ID)
+		}
+		if teams[t.ID] {
+			return fmt.Errorf("teams[%d]: duplicate id %q", i, t.ID)
+		}
+		teams[t.ID] = true
+	}
+	seen := map[string]bool{}
+	for i, l := range p.Lines {
+		switch {
+		case !idPattern.MatchString(l.ID):
+			return fmt.Errorf("lines[%d]: id %q must be lower-case letters, digits, - or _ (at most 40)", i, l.ID)
+		case seen[l.ID]:
+			return fmt.Errorf("lines[%d]: duplicate id %q", i, l.ID)
+		case l.Name.ZH == "" && l.Name.EN == "":
+			return fmt.Errorf("lines[%d] (%s): needs a name (zh and/or en)", i, l.ID)
+		case l.Site != "" && len(sites) > 0 && !sites[l.Site]:
+			return fmt.Errorf("lines[%d] (%s): unknown site %q", i, l.ID, l.Site)
+		case l.Team != "" && !teams[l.Team]:
+			return fmt.Errorf("lines[%d] (%s): unknown team %q", i, l.ID, l.Team)
+		}
+		seen[l.ID] = true
+	}
+	cats := map[string]bool{}
+	for i, c := range p.Categories {
+		if !idPattern.MatchString(c.ID) {
+			return fmt.Errorf("categories[%d]: id %q must be lower-case letters, digits, - or _ (at most 40)", i, c.ID)
+		}
+		if cats[c.ID] {
+			return fmt.Errorf("categories[%d]: duplicate id %q", i, c.ID)
+		}
+		cats[c.ID] = true
+	}
+	return nil
+}

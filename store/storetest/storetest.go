@@ -1,0 +1,696 @@
+// Package storetest is the conformance suite every store.Store backend must
+// pass. A backend's test file calls Run with a Harness that opens a fresh,
+// private store.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/floorfeed/floorfeed/store"
+)
+
+// Harness opens stores for the suite.
+type Harness struct {
+	// New returns a new, empty store private to t; the harness closes it at
+	// cleanup (closing twice must be harmless).
+	New func(t *testing.T) store.Store
+	// Reopen closes s and opens the same data again, as a process restart
+	// would. The returned store replaces s.
+	Reopen func(t *testing.T, s store.Store) store.Store
+}
+
+// Run runs the whole suite.
+func Run(t *testing.T, h Harness) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, Harness)
+	}{
+		{"SubmitAndRead", testSubmitAndRead},
+		{"SubmitReplay", testSubmitReplay},
+		{"SubmitConcurrentSameKey", testSubmitConcurrentSameKey},
+		{"SubmitConcurrentDistinct", testSubmitConcurrentDistinct},
+		{"NotFound", testNotFound},
+		{"FindReports", testFindReports},
+		{"UpdateReport", testUpdateReport},
+		{"QueueClaimAck", testQueueClaimAck},
+		{"QueueLeaseExpiry", testQueueLeaseExpiry},
+		{"QueueFailRetry", testQueueFailRetry},
+		{"QueueDeadLetterAfterFailures", testQueueDeadLetterAfterFailures},
+		{"QueueDeadLetterAfterLeaseExpiries", testQueueDeadLetterAfterLeaseExpiries},
+		{"QueueRelease", testQueueRelease},
+		{"QueueEnqueuePayload", testQueueEnqueuePayload},
+		{"Tokens", testTokens},
+		{"RestartDurability", testRestartDurability},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, h)
+		})
+	}
+}
+
+var base = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+
+// MakeSubmission builds a submission as the intake service would: a fresh ID
+// for time at, a receipt, a first history entry and a processing job.
+func MakeSubmission(key string, at time.Time, mod func(*store.Report)) store.Submission {
+	id := store.NewID(at)
+	r := store.Report{
+		ID: id, Code: store.NewCode(), Receipt: "rcpt-" + id,
+		Line: "sx-1", Category: "quality", Severity: store.SeverityMedium,
+		Title: "萃取槽分相慢 / slow phase separation", Body: "Mixer-settler B, since shift 2.",
+		Station: "混合澄清槽 B", Role: store.RoleOperator, Lang: "zh",
+		Status: store.StatusNew, CreatedAt: at, UpdatedAt: at,
+		History: []store.Event{{At: at, By: "reporter", Action: store.ActionCreated, To: string(store.StatusNew)}},
+	}
+	if mod != nil {
+		mod(&r)
+	}
+	return store.Submission{
+		Report:         r,
+		IdempotencyKey: key,
+		PayloadHash:    "hash-of-" + r.Title + "/" + r.Line,
+		Job:            store.Job{ID: store.NewID(at), Type: store.JobProcessReport, ReportID: id, EnqueuedAt: at},
+	}
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func open(t *testing.T, h Harness) store.Store {
+	t.Helper()
+	s := h.New(t)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// MustSubmit submits sub and fails the test on error.
+func MustSubmit(t *testing.T, s store.Store, sub store.Submission) store.Report {
+	t.Helper()
+	r, _, err := s.Submit(ctxT(t), sub)
+	if err != nil {
+		t.Fatalf("Submit(%s) = %v", sub.IdempotencyKey, err)
+	}
+	return r
+}
+
+func mustStats(t *testing.T, s store.Store) store.QueueStats {
+	t.Helper()
+	st, err := s.QueueStats(ctxT(t))
+	if err != nil {
+		t.Fatalf("QueueStats = %v", err)
+	}
+	return st
+}
+
+func mustClaim(t *testing.T, s store.Store, max int, lease time.Duration) []store.Job {
+	t.Helper()
+	jobs, err := s.Claim(ctxT(t), "test-worker", max, lease)
+	if err != nil {
+		t.Fatalf("Claim = %v", err)
+	}
+	return jobs
+}
+
+// claimWithin polls Claim until it returns a job or d passes.
+func claimWithin(t *testing.T, s store.Store, d, lease time.Duration) []store.Job {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		jobs := mustClaim(t, s, 10, lease)
+		if len(jobs) > 0 || time.Now().After(deadline) {
+			return jobs
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func sameReport(t *testing.T, what string, got, want store.Report) {
+	t.Helper()
+	switch {
+	case got.ID != want.ID, got.Code != want.Code, got.Receipt != want.Receipt,
+		got.Title != want.Title, got.Body != want.Body, got.Line != want.Line,
+		got.Category != want.Category, got.Severity != want.Severity, got.Status != want.Status,
+		got.Station != want.Station, got.Role != want.Role, got.Lang != want.Lang,
+		!got.CreatedAt.Equal(want.CreatedAt), len(got.History) != len(want.History):
+		t.Fatalf("%s = %+v\nwant %+v", what, got, want)
+	}
+}
+
+func testSubmitAndRead(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	sub := MakeSubmission("k1", base, nil)
+	got, created, err := s.Submit(ctx, sub)
+	if err != nil || !created {
+		t.Fatalf("Submit(new) = created %v, err %v; want created", created, err)
+	}
+	sameReport(t, "Submit(new)", got, sub.Report)
+	byID, err := s.Report(ctx, sub.Report.ID)
+	if err != nil {
+		t.Fatalf("Report(%s) = %v", sub.Report.ID, err)
+	}
+	sameReport(t, "Report(id)", byID, sub.Report)
+	byReceipt, err := s.ReportByReceipt(ctx, sub.Report.Receipt)
+	if err != nil {
+		t.Fatalf("ReportByReceipt = %v", err)
+	}
+	sameReport(t, "ReportByReceipt", byReceipt, sub.Report)
+	if st := mustStats(t, s); st.Ready != 1 || st.InFlight != 0 || st.Dead != 0 {
+		t.Fatalf("QueueStats after one submit = %+v, want 1 ready", st)
+	}
+	jobs := mustClaim(t, s, 10, time.Minute)
+	if len(jobs) != 1 || jobs[0].ReportID != sub.Report.ID || jobs[0].Type != store.JobProcessReport || jobs[0].ID != sub.Job.ID {
+		t.Fatalf("Claim after submit = %+v, want the one process job for %s", jobs, sub.Report.ID)
+	}
+	if jobs[0].Attempt != 1 {
+		t.Fatalf("first delivery Attempt = %d, want 1", jobs[0].Attempt)
+	}
+}
+
+func testSubmitReplay(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	first := MustSubmit(t, s, MakeSubmission("same-key", base, nil))
+
+	// A retry builds a new ID and receipt, as a second HTTP request would.
+	again := MakeSubmission("same-key", base.Add(time.Second), nil)
+	got, created, err := s.Submit(ctx, again)
+	if err != nil || created {
+		t.Fatalf("Submit(replay) = created %v, err %v; want replay", created, err)
+	}
+	sameReport(t, "Submit(replay)", got, first)
+
+	other := MakeSubmission("same-key", base, func(r *store.Report) { r.Title = "another title" })
+	if _, _, err := s.Submit(ctx, other); !errors.Is(err, store.ErrIdempotencyMismatch) {
+		t.Fatalf("Submit(same key, other payload) = %v, want ErrIdempotencyMismatch", err)
+	}
+	if _, err := s.Report(ctx, again.Report.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Report(replay's unused id) = %v, want ErrNotFound", err)
+	}
+	if st := mustStats(t, s); st.Ready != 1 {
+		t.Fatalf("QueueStats after replays = %+v, want exactly 1 job", st)
+	}
+	page, err := s.FindReports(ctx, store.Filter{})
+	if err != nil || len(page.Reports) != 1 {
+		t.Fatalf("FindReports after replays = %d reports, %v; want 1", len(page.Reports), err)
+	}
+}
+
+func testSubmitConcurrentSameKey(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	const n = 50
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		ids     = map[string]int{}
+		created int
+		errs    []error
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sub := MakeSubmission("storm", base.Add(time.Duration(i)*time.Millisecond), nil)
+			r, c, err := s.Submit(ctx, sub)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			ids[r.ID]++
+			if c {
+				created++
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatalf("%d of %d concurrent Submits failed, first: %v", len(errs), n, errs[0])
+	}
+	if created != 1 || len(ids) != 1 {
+		t.Fatalf("50 concurrent Submits with one key: created %d, distinct ids %v; want 1 and 1", created, ids)
+	}
+	if st := mustStats(t, s); st.Ready != 1 {
+		t.Fatalf("QueueStats = %+v, want exactly one job", st)
+	}
+	page, err := s.FindReports(ctx, store.Filter{})
+	if err != nil || len(page.Reports) != 1 {
+		t.Fatalf("FindReports = %d reports, %v; want 1", len(page.Reports), err)
+	}
+}
+
+func testSubmitConcurrentDistinct(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	const workers, each = 32, 10
+	var wg sync.WaitGroup
+	errc := make(chan error, workers*each)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				sub := MakeSubmission(fmt.Sprintf("w%d-%d", w, i), base.Add(time.Duration(w*each+i)*time.Millisecond), nil)
+				if _, created, err := s.Submit(ctx, sub); err != nil || !created {
+					errc <- fmt.Errorf("Submit(%s) = created %v, %v", sub.IdempotencyKey, created, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+	if st := mustStats(t, s); st.Ready != workers*each {
+		t.Fatalf("QueueStats = %+v, want %d ready", st, workers*each)
+	}
+	seen := map[string]bool{}
+	f := store.Filter{Limit: 100}
+	for {
+		page, err := s.FindReports(ctx, f)
+		if err != nil {
+			t.Fatalf("FindReports = %v", err)
+		}
+		for _, r := range page.Reports {
+			if seen[r.ID] {
+				t.Fatalf("FindReports returned %s twice", r.ID)
+			}
+			seen[r.ID] = true
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		f.Cursor = page.NextCursor
+	}
+	if len(seen) != workers*each {
+		t.Fatalf("paged through %d reports, want %d", len(seen), workers*each)
+	}
+}
+
+func testNotFound(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	MustSubmit(t, s, MakeSubmission("k", base, nil))
+	if _, err := s.Report(ctx, store.NewID(base)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Report(unknown) = %v, want ErrNotFound", err)
+	}
+	if _, err := s.ReportByReceipt(ctx, "no-such-receipt"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ReportByReceipt(unknown) = %v, want ErrNotFound", err)
+	}
+	_, err := s.UpdateReport(ctx, store.NewID(base), func(*store.Report) error { return nil })
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("UpdateReport(unknown) = %v, want ErrNotFound", err)
+	}
+	if _, err := s.TokenByHash(ctx, "deadbeef"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("TokenByHash(unknown) = %v, want ErrNotFound", err)
+	}
+}
+
+func testFindReports(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	lines := []string{"sx-1", "calc-1", "elec-1"}
+	cats := []string{"quality", "equipment", "safety", "idea"}
+	var all []store.Report
+	for i := range 40 {
+		at := base.Add(time.Duration(i) * 7 * time.Hour)
+		sub := MakeSubmission(fmt.Sprintf("f%d", i), at, func(r *store.Report) {
+			r.Line = lines[i%len(lines)]
+			r.Category = cats[i%len(cats)]
+			r.Severity = store.Severities[i%len(store.Severities)]
+		})
+		all = append(all, MustSubmit(t, s, sub))
+	}
+	// Move some to another status, so the status index is exercised after updates.
+	for i := 0; i < 40; i += 3 {
+		if _, err := s.UpdateReport(ctx, all[i].ID, func(r *store.Report) error {
+			r.SetStatus(store.StatusReceived, "system", base.Add(1000*time.Hour))
+			return nil
+		}); err != nil {
+			t.Fatalf("UpdateReport = %v", err)
+		}
+		all[i].Status = store.StatusReceived
+	}
+	want := func(f store.Filter) []string {
+		var ids []string
+		for i := len(all) - 1; i >= 0; i-- {
+			if f.Match(&all[i]) {
+				ids = append(ids, all[i].ID)
+			}
+		}
+		return ids
+	}
+	cases := []struct {
+		name string
+		f    store.Filter
+	}{
+		{"all", store.Filter{}},
+		{"line", store.Filter{Line: "calc-1"}},
+		{"category", store.Filter{Category: "safety"}},
+		{"severity", store.Filter{Severity: store.SeverityCritical}},
+		{"status new", store.Filter{Status: store.StatusNew}},
+		{"status received", store.Filter{Status: store.StatusReceived}},
+		{"time range", store.Filter{From: base.Add(50 * time.Hour), To: base.Add(150 * time.Hour)}},
+		{"from only", store.Filter{From: base.Add(200 * time.Hour)}},
+		{"to only", store.Filter{To: base.Add(21 * time.Hour)}},
+		{"line and severity", store.Filter{Line: "sx-1", Severity: store.SeverityLow}},
+		{"line, category, range", store.Filter{Line: "elec-1", Category: "equipment", From: base.Add(10 * time.Hour), To: base.Add(250 * time.Hour)}},
+		{"status and line", store.Filter{Status: store.StatusReceived, Line: "sx-1"}},
+		{"nothing matches", store.Filter{Line: "no-such-line"}},
+		{"empty range", store.Filter{From: base.Add(500 * time.Hour)}},
+	}
+	for _, tc := range cases {
+		for _, limit := range []int{3, 7, 100} {
+			t.Run(fmt.Sprintf("%s/limit=%d", tc.name, limit), func(t *testing.T) {
+				f := tc.f
+				f.Limit = limit
+				var got []string
+				for pages := 0; ; pages++ {
+					if pages > 50 {
+						t.Fatalf("FindReports(%+v) paged more than 50 times", f)
+					}
+					page, err := s.FindReports(ctx, f)
+					if err != nil {
+						t.Fatalf("FindReports(%+v) = %v", f, err)
+					}
+					if len(page.Reports) > limit {
+						t.Fatalf("FindReports(limit %d) returned %d", limit, len(page.Reports))
+					}
+					for _, r := range page.Reports {
+						got = append(got, r.ID)
+					}
+					if page.NextCursor == "" {
+						break
+					}
+					f.Cursor = page.NextCursor
+				}
+				if w := want(tc.f); !slices.Equal(got, w) {
+					t.Fatalf("FindReports(%+v) paged by %d = %d ids %v\nwant %d ids %v", tc.f, limit, len(got), got, len(w), w)
+				}
+			})
+		}
+	}
+}
+
+func testUpdateReport(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	r := MustSubmit(t, s, MakeSubmission("u", base, nil))
+	at := base.Add(time.Hour)
+	got, err := s.UpdateReport(ctx, r.ID, func(r *store.Report) error {
+		r.SetStatus(store.StatusTriaged, "alice", at)
+		r.Team = "separation"
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateReport = %v", err)
+	}
+	if got.Status != store.StatusTriaged || got.Team != "separation" || len(got.History) != 2 {
+		t.Fatalf("UpdateReport result = %+v, want triaged, team separation, 2 history entries", got)
+	}
+	reread, err := s.Report(ctx, r.ID)
+	if err != nil || reread.Status != store.StatusTriaged || len(reread.History) != 2 {
+		t.Fatalf("Report after update = %+v, %v", reread, err)
+	}
+	if e := reread.History[1]; e.By != "alice" || e.From != "new" || e.To != "triaged" || !e.At.Equal(at) {
+		t.Fatalf("history entry = %+v, want alice new→triaged at %v", e, at)
+	}
+	for st, want := range map[store.Status]int{store.StatusNew: 0, store.StatusTriaged: 1} {
+		page, err := s.FindReports(ctx, store.Filter{Status: st})
+		if err != nil || len(page.Reports) != want {
+			t.Fatalf("FindReports(status %s) = %d, %v; want %d", st, len(page.Reports), err, want)
+		}
+	}
+	boom := errors.New("boom")
+	if _, err := s.UpdateReport(ctx, r.ID, func(r *store.Report) error {
+		r.SetStatus(store.StatusClosed, "bob", at)
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("UpdateReport(fn fails) = %v, want boom", err)
+	}
+	if after, _ := s.Report(ctx, r.ID); after.Status != store.StatusTriaged || len(after.History) != 2 {
+		t.Fatalf("failed update changed the report: %+v", after)
+	}
+	// Concurrent updates each append their entry: nothing is lost.
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.UpdateReport(ctx, r.ID, func(r *store.Report) error {
+				r.History = append(r.History, store.Event{At: at, By: fmt.Sprint("u", i), Action: store.ActionNote, Internal: true})
+				return nil
+			}); err != nil {
+				t.Errorf("concurrent UpdateReport = %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if after, _ := s.Report(ctx, r.ID); len(after.History) != 12 {
+		t.Fatalf("after 10 concurrent updates history has %d entries, want 12", len(after.History))
+	}
+}
+
+func testQueueClaimAck(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	for i := range 3 {
+		MustSubmit(t, s, MakeSubmission(fmt.Sprint("q", i), base.Add(time.Duration(i)*time.Second), nil))
+	}
+	jobs := mustClaim(t, s, 2, time.Minute)
+	if len(jobs) != 2 {
+		t.Fatalf("Claim(max 2) = %d jobs, want 2", len(jobs))
+	}
+	if st := mustStats(t, s); st.Ready != 1 || st.InFlight != 2 {
+		t.Fatalf("QueueStats = %+v, want 1 ready 2 in flight", st)
+	}
+	rest := mustClaim(t, s, 10, time.Minute)
+	if len(rest) != 1 {
+		t.Fatalf("second Claim = %d jobs, want the 1 left (leased ones stay leased)", len(rest))
+	}
+	if none := mustClaim(t, s, 10, time.Minute); len(none) != 0 {
+		t.Fatalf("third Claim = %+v, want none", none)
+	}
+	for _, j := range append(jobs, rest...) {
+		if err := s.Ack(ctx, j); err != nil {
+			t.Fatalf("Ack = %v", err)
+		}
+	}
+	if err := s.Ack(ctx, jobs[0]); err != nil {
+		t.Fatalf("Ack twice = %v, want nil", err)
+	}
+	if st := mustStats(t, s); st != (store.QueueStats{}) {
+		t.Fatalf("QueueStats after acks = %+v, want all zero", st)
+	}
+}
+
+func testQueueLeaseExpiry(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	sub := MakeSubmission("lease", base, nil)
+	MustSubmit(t, s, sub)
+	const lease = 300 * time.Millisecond
+	first := mustClaim(t, s, 1, lease)
+	if len(first) != 1 {
+		t.Fatalf("Claim = %d jobs, want 1", len(first))
+	}
+	// The worker "dies": no Ack. Before the lease ends, nobody else gets it.
+	if again := mustClaim(t, s, 1, lease); len(again) != 0 {
+		t.Fatalf("Claim during lease = %+v, want none", again)
+	}
+	time.Sleep(lease + 50*time.Millisecond)
+	back := claimWithin(t, s, 2*time.Second, time.Minute)
+	if len(back) != 1 || back[0].ID != sub.Job.ID || back[0].Attempt != 2 {
+		t.Fatalf("Claim after lease = %+v, want job %s on attempt 2", back, sub.Job.ID)
+	}
+	if err := s.Ack(ctx, back[0]); err != nil {
+		t.Fatalf("Ack = %v", err)
+	}
+	if st := mustStats(t, s); st != (store.QueueStats{}) {
+		t.Fatalf("QueueStats = %+v, want empty", st)
+	}
+}
+
+func testQueueFailRetry(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	sub := MakeSubmission("fail", base, nil)
+	MustSubmit(t, s, sub)
+	jobs := mustClaim(t, s, 1, time.Minute)
+	if len(jobs) != 1 {
+		t.Fatalf("Claim = %d jobs", len(jobs))
+	}
+	if err := s.Fail(ctx, jobs[0], "smtp down", 200*time.Millisecond); err != nil {
+		t.Fatalf("Fail = %v", err)
+	}
+	if early := mustClaim(t, s, 1, time.Minute); len(early) != 0 {
+		t.Fatalf("Claim right after Fail(retry 200ms) = %+v, want none yet", early)
+	}
+	back := claimWithin(t, s, 3*time.Second, time.Minute)
+	if len(back) != 1 || back[0].ID != sub.Job.ID || back[0].Attempt != 2 {
+		t.Fatalf("Claim after retry delay = %+v, want job on attempt 2", back)
+	}
+}
+
+func testQueueDeadLetterAfterFailures(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	sub := MakeSubmission("dead", base, nil)
+	MustSubmit(t, s, sub)
+	for attempt := 1; attempt <= store.MaxAttempts; attempt++ {
+		jobs := claimWithin(t, s, 3*time.Second, time.Minute)
+		if len(jobs) != 1 || jobs[0].Attempt != attempt {
+			t.Fatalf("delivery %d: Claim = %+v, want the job on attempt %d", attempt, jobs, attempt)
+		}
+		if err := s.Fail(ctx, jobs[0], fmt.Sprint("failure ", attempt), 0); err != nil {
+			t.Fatalf("Fail = %v", err)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	if jobs := mustClaim(t, s, 10, time.Minute); len(jobs) != 0 {
+		t.Fatalf("Claim after %d failures = %+v, want none (dead-lettered)", store.MaxAttempts, jobs)
+	}
+	dead, err := s.DeadLetters(ctx, 10)
+	if err != nil || len(dead) != 1 {
+		t.Fatalf("DeadLetters = %+v, %v; want 1", dead, err)
+	}
+	if d := dead[0]; d.ID != sub.Job.ID || d.ReportID != sub.Report.ID || d.LastError != fmt.Sprint("failure ", store.MaxAttempts) || d.DeadAt.IsZero() {
+		t.Fatalf("dead letter = %+v, want job %s with last error %q and DeadAt", d, sub.Job.ID, fmt.Sprint("failure ", store.MaxAttempts))
+	}
+	if st := mustStats(t, s); st.Dead != 1 || st.Ready != 0 || st.InFlight != 0 {
+		t.Fatalf("QueueStats = %+v, want 1 dead only", st)
+	}
+}
+
+func testQueueDeadLetterAfterLeaseExpiries(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	sub := MakeSubmission("crashy", base, nil)
+	MustSubmit(t, s, sub)
+	const lease = 100 * time.Millisecond
+	for attempt := 1; attempt <= store.MaxAttempts; attempt++ {
+		jobs := claimWithin(t, s, 3*time.Second, lease)
+		if len(jobs) != 1 || jobs[0].Attempt != attempt {
+			t.Fatalf("delivery %d: Claim = %+v, want attempt %d", attempt, jobs, attempt)
+		}
+		// The worker crashes every time: no Ack, no Fail.
+	}
+	time.Sleep(lease + 50*time.Millisecond)
+	if jobs := mustClaim(t, s, 10, lease); len(jobs) != 0 {
+		t.Fatalf("Claim after %d expired leases = %+v, want none", store.MaxAttempts, jobs)
+	}
+	dead, err := s.DeadLetters(ctx, 10)
+	if err != nil || len(dead) != 1 || dead[0].ID != sub.Job.ID || dead[0].LastError == "" {
+		t.Fatalf("DeadLetters = %+v, %v; want the job with a last error", dead, err)
+	}
+}
+
+func testQueueRelease(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	sub := MakeSubmission("rel", base, nil)
+	MustSubmit(t, s, sub)
+	jobs := mustClaim(t, s, 1, time.Hour)
+	if len(jobs) != 1 {
+		t.Fatalf("Claim = %d", len(jobs))
+	}
+	if err := s.Release(ctx, jobs[0]); err != nil {
+		t.Fatalf("Release = %v", err)
+	}
+	back := claimWithin(t, s, 2*time.Second, time.Hour)
+	if len(back) != 1 || back[0].ID != sub.Job.ID {
+		t.Fatalf("Claim after Release = %+v, want the job back at once", back)
+	}
+}
+
+func testQueueEnqueuePayload(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	j := store.Job{ID: store.NewID(base), Type: "brief", Payload: []byte(`{"team":"magnets","lang":"zh"}`), EnqueuedAt: base}
+	if err := s.Enqueue(ctx, j); err != nil {
+		t.Fatalf("Enqueue = %v", err)
+	}
+	jobs := mustClaim(t, s, 5, time.Minute)
+	if len(jobs) != 1 || jobs[0].ID != j.ID || jobs[0].Type != "brief" || string(jobs[0].Payload) != string(j.Payload) || !jobs[0].EnqueuedAt.Equal(base) {
+		t.Fatalf("Claim = %+v, want %+v", jobs, j)
+	}
+}
+
+func testTokens(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	tok := store.APIToken{ID: store.NewID(base), Name: "mes-bridge", Hash: "abc123", CreatedAt: base}
+	if err := s.CreateToken(ctx, tok); err != nil {
+		t.Fatalf("CreateToken = %v", err)
+	}
+	got, err := s.TokenByHash(ctx, "abc123")
+	if err != nil || got.Name != "mes-bridge" || got.ID != tok.ID || !got.CreatedAt.Equal(base) {
+		t.Fatalf("TokenByHash = %+v, %v; want %+v", got, err, tok)
+	}
+}
+
+func testRestartDurability(t *testing.T, h Harness) {
+	s := h.New(t)
+	ctx := ctxT(t)
+	var subs []store.Submission
+	for i := range 20 {
+		sub := MakeSubmission(fmt.Sprint("d", i), base.Add(time.Duration(i)*time.Minute), nil)
+		MustSubmit(t, s, sub)
+		subs = append(subs, sub)
+	}
+	claimed := mustClaim(t, s, 5, 200*time.Millisecond)
+	if len(claimed) != 5 {
+		t.Fatalf("Claim = %d, want 5", len(claimed))
+	}
+	for _, j := range claimed[:2] {
+		if err := s.Ack(ctx, j); err != nil {
+			t.Fatalf("Ack = %v", err)
+		}
+	}
+	s = h.Reopen(t, s)
+	t.Cleanup(func() { _ = s.Close() })
+	for _, sub := range subs {
+		got, err := s.Report(ctx, sub.Report.ID)
+		if err != nil {
+			t.Fatalf("after restart Report(%s) = %v", sub.Report.ID, err)
+		}
+		sameReport(t, "Report after restart", got, sub.Report)
+		if _, created, err := s.Submit(ctx, sub); err != nil || created {
+			t.Fatalf("after restart Submit(replay %s) = created %v, %v; want replay", sub.IdempotencyKey, created, err)
+		}
+	}
+	// 15 never claimed + 3 claimed but not acked (their lease runs out) = 18 jobs left.
+	time.Sleep(300 * time.Millisecond)
+	got := map[string]bool{}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(got) < 18 && time.Now().Before(deadline) {
+		for _, j := range mustClaim(t, s, 50, time.Minute) {
+			got[j.ID] = true
+			if err := s.Ack(ctx, j); err != nil {
+				t.Fatalf("Ack = %v", err)
+			}
+		}
+	}
+	if len(got) != 18 {
+		t.Fatalf("after restart %d jobs delivered, want 18 (15 unclaimed + 3 unacked)", len(got))
+	}
+	for _, j := range claimed[:2] {
+		if got[j.ID] {
+			t.Fatalf("acked job %s delivered again after restart", j.ID)
+		}
+	}
+}
