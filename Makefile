@@ -1,0 +1,30 @@
+# Floorfeed: the two commands are `make run` and `make test`.
+GO ?= go
+PKGS := ./...
+
+.PHONY: run test test-short bench build vet fmt demo docker
+
+## run: start the service on the embedded store in ./data (http://localhost:8080)
+run:
+	$(GO) run ./cmd/floorfeed serve
+
+## test: vet, then every test with the race detector (needs redis-server on PATH; CI=true makes its absence fatal)
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 8m $(PKGS)
+
+## bench: JSON submissions at 64 connections, Redis and embedded, against a bare Echo+Redis handler
+bench:
+	$(GO) test -run '^$$' -bench 'BenchmarkSubmitHTTP' -benchtime 1x -timeout 20m ./cmd/floorfeed
+	$(GO) test -run '^$$' -bench 'BenchmarkSubmit' -benchtime 3s ./store/...
+
+## build: a static binary in ./bin
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o bin/floorfeed ./cmd/floorfeed
+
+## demo: load 300 sample reports into ./data (works while `make run` is running)
+demo:
+	$(GO) run ./cmd/floorfeed demo --reports 300
+
+docker:
+	docker build -t floorfeed .
