@@ -3,6 +3,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -40,7 +41,8 @@ type Config struct {
 	// DrainTimeout bounds how long Run waits for running jobs after its
 	// context is cancelled before cancelling them (default 10s).
 	DrainTimeout time.Duration
-	// Consumer names this worker to the queue (default host-pid).
+	// Consumer names this worker to the queue (default: the host name; a
+	// stable name keeps the Redis consumer group from collecting dead names).
 	Consumer string
 }
 
@@ -79,8 +81,8 @@ func New(d Deps, cfg Config) *Worker {
 		cfg.DrainTimeout = 10 * time.Second
 	}
 	if cfg.Consumer == "" {
-		host, _ := os.Hostname() // an empty host still gives a unique-enough name with the pid
-		cfg.Consumer = fmt.Sprintf("%s-%d", host, os.Getpid())
+		host, _ := os.Hostname() // on error: the fallback name below
+		cfg.Consumer = cmp.Or(host, "floorfeed")
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)

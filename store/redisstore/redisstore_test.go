@@ -1,0 +1,389 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/floorfeed/floorfeed/internal/testutil"
+	"github.com/floorfeed/floorfeed/store"
+	"github.com/floorfeed/floorfeed/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	var (
+		mu      sync.Mutex
+		servers = map[store.Store]*testutil.RedisServer{}
+	)
+	storetest.Run(t, storetest.Harness{
+		New: func(t *testing.T) store.Store {
+			srv := testutil.StartRedis(t)
+			s := mustOpen(t, srv.URL, Options{})
+			mu.Lock()
+			servers[s] = srv
+			mu.Unlock()
+			return s
+		},
+		Reopen: func(t *testing.T, s store.Store) store.Store {
+			mu.Lock()
+			srv := servers[s]
+			mu.Unlock()
+			if err := s.Close(); err != nil {
+				t.Fatalf("Close before restart = %v", err)
+			}
+			srv.Restart(t)
+			s2 := mustOpen(t, srv.URL, Options{})
+			mu.Lock()
+			servers[s2] = srv
+			mu.Unlock()
+			return s2
+		},
+	})
+}
+
+// mustOpen opens a Store on url and closes it at cleanup.
+func mustOpen(tb testing.TB, url string, opts Options) *Store {
+	tb.Helper()
+	s, err := Open(context.Background(), url, opts)
+	if err != nil {
+		tb.Fatalf("Open(%s) = %v", url, err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+var base = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+
+// TestKeysShareOneSlot exercises every kind of key, then checks that all
+// keys on the server carry the installation's prefix and hash tag, and that
+// a second installation on the same server stays apart.
+func TestKeysShareOneSlot(t *testing.T) {
+	t.Parallel()
+	ctx := ctxT(t)
+	srv := testutil.StartRedis(t)
+	s := mustOpen(t, srv.URL, Options{})
+	other := mustOpen(t, srv.URL, Options{Prefix: "plant2"})
+
+	for i := range 4 {
+		storetest.MustSubmit(t, s, storetest.MakeSubmission(fmt.Sprint("k", i), base.Add(time.Duration(i)*time.Minute), nil))
+	}
+	storetest.MustSubmit(t, other, storetest.MakeSubmission("k0", base, nil))
+	if _, err := s.UpdateReport(ctx, mustFirstID(t, s), func(r *store.Report) error {
+		r.SetStatus(store.StatusTriaged, "alice", base.Add(time.Hour))
+		return nil
+	}); err != nil {
+		t.Fatalf("UpdateReport = %v", err)
+	}
+	jobs, err := s.Claim(ctx, "w", 4, time.Minute) // jobs[3] stays leased
+	if err != nil || len(jobs) != 4 {
+		t.Fatalf("Claim = %d jobs, %v; want 4", len(jobs), err)
+	}
+	mustNil(t, "Ack", s.Ack(ctx, jobs[0]))
+	mustNil(t, "Fail", s.Fail(ctx, jobs[1], "retry me", time.Hour))
+	for j := jobs[2]; ; {
+		mustNil(t, "Fail", s.Fail(ctx, j, "dead", 0))
+		if j.Attempt == store.MaxAttempts {
+			break
+		}
+		again, err := s.Claim(ctx, "w", 1, time.Minute)
+		if err != nil || len(again) != 1 {
+			t.Fatalf("Claim after Fail = %+v, %v; want the failed job", again, err)
+		}
+		j = again[0]
+	}
+	mustNil(t, "CreateToken", s.CreateToken(ctx, store.APIToken{ID: "t1", Name: "n", Hash: "h1", CreatedAt: base}))
+	if _, err := s.EnsureSecret(ctx, []byte("secret")); err != nil {
+		t.Fatalf("EnsureSecret = %v", err)
+	}
+
+	keys, err := s.Client().Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatalf("KEYS * = %v", err)
+	}
+	counts := map[string]int{}
+	for _, k := range keys {
+		tag := hashTag(k)
+		counts[tag]++
+		if !strings.HasPrefix(k, tag+":{"+tag+"}:") {
+			t.Errorf("key %q does not start with its installation's prefix and tag", k)
+		}
+	}
+	if counts["ff"] < 10 || counts["plant2"] == 0 || len(counts) != 2 {
+		t.Fatalf("keys by hash tag = %v (keys %q), want tags ff (>=10 keys) and plant2 only", counts, keys)
+	}
+	for _, want := range []string{"idem:k0", "report:", "receipts", "idx:all", "idx:line:sx-1", "idx:category:quality",
+		"idx:severity:medium", "idx:status:triaged", "queue", "queue:leases", "queue:retries", "queue:errors", "queue:dead", "tokens", "secret"} {
+		found := false
+		for _, k := range keys {
+			found = found || strings.HasPrefix(k, "ff:{ff}:"+want)
+		}
+		if !found {
+			t.Errorf("no key ff:{ff}:%s* among %q: test does not cover every kind of key", want, keys)
+		}
+	}
+	page, err := other.FindReports(ctx, store.Filter{})
+	if err != nil || len(page.Reports) != 1 {
+		t.Fatalf("FindReports(plant2) = %d reports, %v; want its 1 report only", len(page.Reports), err)
+	}
+}
+
+// hashTag returns what Redis Cluster hashes for key: the first non-empty {…}.
+func hashTag(key string) string {
+	if i := strings.IndexByte(key, '{'); i >= 0 {
+		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
+			return key[i+1 : i+1+j]
+		}
+	}
+	return key
+}
+
+func mustFirstID(t *testing.T, s *Store) string {
+	t.Helper()
+	page, err := s.FindReports(ctxT(t), store.Filter{Limit: 1})
+	if err != nil || len(page.Reports) != 1 {
+		t.Fatalf("FindReports(limit 1) = %+v, %v", page, err)
+	}
+	return page.Reports[0].ID
+}
+
+func mustNil(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s = %v", what, err)
+	}
+}
+
+// TestSubmitScriptRerun runs the submit script twice with the same
+// arguments, as go-redis does when it resends a command after a dropped
+// connection: one report, one job.
+func TestSubmitScriptRerun(t *testing.T) {
+	t.Parallel()
+	ctx := ctxT(t)
+	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
+	sub := storetest.MakeSubmission("rerun", base, nil)
+	keys, args, err := s.submitArgs(sub)
+	if err != nil {
+		t.Fatalf("submitArgs = %v", err)
+	}
+	for i, want := range []int64{1, 0} {
+		res, err := submitScript.Run(ctx, s.c, keys, args...).Slice()
+		if err != nil || len(res) < 2 || res[0] != want || res[1] != sub.Report.ID {
+			t.Fatalf("run %d of submit script = %v, %v; want {%d, %s}", i+1, res, err, want, sub.Report.ID)
+		}
+	}
+	if n := s.c.XLen(ctx, s.k.queue()).Val(); n != 1 {
+		t.Fatalf("stream length after two runs = %d, want 1", n)
+	}
+	if n := s.c.ZCard(ctx, s.k.idxAll()).Val(); n != 1 {
+		t.Fatalf("idx:all after two runs = %d entries, want 1", n)
+	}
+	if st, err := s.QueueStats(ctx); err != nil || st.Ready != 1 {
+		t.Fatalf("QueueStats = %+v, %v; want 1 ready", st, err)
+	}
+	got, created, err := s.Submit(ctx, sub)
+	if err != nil || created || got.ID != sub.Report.ID {
+		t.Fatalf("Submit after reruns = %s, created %v, %v; want replay of %s", got.ID, created, err, sub.Report.ID)
+	}
+	if ttl := s.c.TTL(ctx, s.k.idem("rerun")).Val(); ttl < store.IdempotencyRetention {
+		t.Fatalf("idempotency key TTL = %v, want >= %v", ttl, store.IdempotencyRetention)
+	}
+}
+
+func TestEnsureSecretFirstWins(t *testing.T) {
+	t.Parallel()
+	ctx := ctxT(t)
+	srv := testutil.StartRedis(t)
+	a, b := mustOpen(t, srv.URL, Options{}), mustOpen(t, srv.URL, Options{})
+	got, err := a.EnsureSecret(ctx, []byte("first"))
+	if err != nil || string(got) != "first" {
+		t.Fatalf("EnsureSecret(first) = %q, %v; want first", got, err)
+	}
+	got, err = b.EnsureSecret(ctx, []byte("second"))
+	if err != nil || string(got) != "first" {
+		t.Fatalf("second instance EnsureSecret(second) = %q, %v; want the stored first", got, err)
+	}
+}
+
+func TestUnavailable(t *testing.T) {
+	t.Parallel()
+	ctx := ctxT(t)
+	srv := testutil.StartRedis(t)
+	// Fail fast: no command retries, one dial attempt.
+	c := redis.NewClient(&redis.Options{Addr: srv.Socket, MaxRetries: -1, DialerRetries: 1})
+	t.Cleanup(func() { _ = c.Close() })
+	s, err := New(ctx, c, Options{})
+	if err != nil {
+		t.Fatalf("New = %v", err)
+	}
+	closed := mustOpen(t, srv.URL, Options{})
+	mustNil(t, "Close", closed.Close())
+	if _, _, err := closed.Submit(ctx, storetest.MakeSubmission("c", base, nil)); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Submit on a closed store = %v, want ErrUnavailable", err)
+	}
+
+	// Stop the server: SHUTDOWN NOSAVE (the test helper stops it only at cleanup).
+	_ = s.Client().ShutdownNoSave(ctx).Err() // the connection drops: an error is expected
+	if _, _, err := s.Submit(ctx, storetest.MakeSubmission("down", base, nil)); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Submit with the server stopped = %v, want ErrUnavailable", err)
+	}
+	if _, err := s.Claim(ctx, "w", 1, time.Minute); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Claim with the server stopped = %v, want ErrUnavailable", err)
+	}
+	if err := s.Ping(ctx); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Ping with the server stopped = %v, want ErrUnavailable", err)
+	}
+	if _, err := Open(ctx, srv.URL+"?max_retries=-1", Options{}); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Open with the server stopped = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestLongLeaseNotStolen: a claimer with a short lease must not take a job
+// another claimer leased for longer.
+func TestLongLeaseNotStolen(t *testing.T) {
+	t.Parallel()
+	ctx := ctxT(t)
+	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
+	storetest.MustSubmit(t, s, storetest.MakeSubmission("long", base, nil))
+	if jobs, err := s.Claim(ctx, "slow-worker", 1, time.Minute); err != nil || len(jobs) != 1 {
+		t.Fatalf("Claim(lease 1m) = %d jobs, %v; want 1", len(jobs), err)
+	}
+	for range 4 {
+		time.Sleep(100 * time.Millisecond)
+		if jobs, err := s.Claim(ctx, "fast-worker", 10, 100*time.Millisecond); err != nil || len(jobs) != 0 {
+			t.Fatalf("Claim(lease 100ms) during another's 1m lease = %+v, %v; want none", jobs, err)
+		}
+	}
+	if st, err := s.QueueStats(ctx); err != nil || st.InFlight != 1 || st.Ready != 0 {
+		t.Fatalf("QueueStats = %+v, %v; want 1 in flight", st, err)
+	}
+}
+
+// TestReleaseKeepsAttempt: a released delivery does not count.
+func TestReleaseKeepsAttempt(t *testing.T) {
+	t.Parallel()
+	ctx := ctxT(t)
+	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
+	storetest.MustSubmit(t, s, storetest.MakeSubmission("rel", base, nil))
+	for range 3 {
+		jobs, err := s.Claim(ctx, "w", 1, time.Hour)
+		if err != nil || len(jobs) != 1 || jobs[0].Attempt != 1 {
+			t.Fatalf("Claim after releases = %+v, %v; want the job on attempt 1", jobs, err)
+		}
+		mustNil(t, "Release", s.Release(ctx, jobs[0]))
+		mustNil(t, "Release again", s.Release(ctx, jobs[0])) // stale: ignored
+		if st, err := s.QueueStats(ctx); err != nil || st.Ready != 1 || st.InFlight != 0 {
+			t.Fatalf("QueueStats after Release = %+v, %v; want 1 ready", st, err)
+		}
+	}
+}
+
+// TestStaleFailIgnored: a worker whose lease ran out and whose job went to
+// another worker cannot fail (or dead-letter) the other worker's delivery.
+func TestStaleFailIgnored(t *testing.T) {
+	t.Parallel()
+	ctx := ctxT(t)
+	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
+	storetest.MustSubmit(t, s, storetest.MakeSubmission("stale", base, nil))
+	first, err := s.Claim(ctx, "a", 1, 20*time.Millisecond)
+	if err != nil || len(first) != 1 {
+		t.Fatalf("Claim = %+v, %v", first, err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	second, err := s.Claim(ctx, "b", 1, time.Minute)
+	if err != nil || len(second) != 1 || second[0].Attempt != 2 {
+		t.Fatalf("Claim after lease = %+v, %v; want attempt 2", second, err)
+	}
+	stale := first[0]
+	stale.Attempt = store.MaxAttempts
+	mustNil(t, "stale Fail", s.Fail(ctx, first[0], "late", 0))
+	mustNil(t, "stale Fail", s.Fail(ctx, stale, "late", 0))
+	if st, err := s.QueueStats(ctx); err != nil || st != (store.QueueStats{InFlight: 1}) {
+		t.Fatalf("QueueStats after stale Fails = %+v, %v; want 1 in flight", st, err)
+	}
+	mustNil(t, "Ack", s.Ack(ctx, second[0]))
+}
+
+// TestFailWaitsForRetry: a failed job counts as ready while it waits, and
+// its dead letter (after a lease expiry on the last attempt) keeps the job.
+func TestDeadLetterAfterLastLeaseExpires(t *testing.T) {
+	t.Parallel()
+	ctx := ctxT(t)
+	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
+	sub := storetest.MakeSubmission("ll", base, nil)
+	storetest.MustSubmit(t, s, sub)
+	for attempt := 1; attempt <= store.MaxAttempts; attempt++ {
+		jobs, err := s.Claim(ctx, "w", 1, 10*time.Millisecond)
+		if err != nil || len(jobs) != 1 || jobs[0].Attempt != attempt {
+			t.Fatalf("Claim %d = %+v, %v", attempt, jobs, err)
+		}
+		if attempt == 2 {
+			mustNil(t, "Fail", s.Fail(ctx, jobs[0], "smtp down", 0))
+			if st, _ := s.QueueStats(ctx); st.Ready != 1 {
+				t.Fatalf("QueueStats after Fail = %+v, want 1 ready", st)
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if jobs, err := s.Claim(ctx, "w", 1, time.Minute); err != nil || len(jobs) != 0 {
+		t.Fatalf("Claim after last lease = %+v, %v; want none", jobs, err)
+	}
+	dead, err := s.DeadLetters(ctx, 0)
+	if err != nil || len(dead) != 1 {
+		t.Fatalf("DeadLetters = %+v, %v; want 1", dead, err)
+	}
+	d := dead[0]
+	if d.ID != sub.Job.ID || d.ReportID != sub.Report.ID || d.Attempt != store.MaxAttempts ||
+		d.LastError != "lease expired; earlier error: smtp down" || time.Since(d.DeadAt) > time.Minute {
+		t.Fatalf("dead letter = %+v, want job %s, attempt %d, lease expired after smtp down, DeadAt now", d, sub.Job.ID, store.MaxAttempts)
+	}
+	if st, err := s.QueueStats(ctx); err != nil || st != (store.QueueStats{Dead: 1}) {
+		t.Fatalf("QueueStats = %+v, %v; want 1 dead", st, err)
+	}
+}
+
+// TestQueueSurvivesLostGroup: if the stream and its group vanish (FLUSHDB,
+// a failover that lost writes), the queue creates the group again and
+// delivers what was enqueued since.
+func TestQueueSurvivesLostGroup(t *testing.T) {
+	t.Parallel()
+	ctx := ctxT(t)
+	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
+	mustNil(t, "DEL stream", s.c.Del(ctx, s.k.queue()).Err())
+	sub := storetest.MakeSubmission("lost", base, nil)
+	storetest.MustSubmit(t, s, sub) // XADD makes a stream without the group
+	jobs, err := s.Claim(ctx, "w", 5, time.Minute)
+	if err != nil || len(jobs) != 1 || jobs[0].ID != sub.Job.ID {
+		t.Fatalf("Claim after the group was lost = %+v, %v; want the job %s", jobs, err, sub.Job.ID)
+	}
+}
+
+func BenchmarkSubmit(b *testing.B) {
+	s := mustOpen(b, testutil.StartRedis(b).URL, Options{})
+	ctx := context.Background()
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			sub := storetest.MakeSubmission(fmt.Sprint("bench-", i), base.Add(time.Duration(i)*time.Millisecond), nil)
+			if _, _, err := s.Submit(ctx, sub); err != nil {
+				b.Errorf("Submit = %v", err)
+				return
+			}
+		}
+	})
+}
