@@ -44,6 +44,7 @@ func Run(t *testing.T, h Harness) {
 		{"QueueDeadLetterAfterFailures", testQueueDeadLetterAfterFailures},
 		{"QueueDeadLetterAfterLeaseExpiries", testQueueDeadLetterAfterLeaseExpiries},
 		{"QueueRelease", testQueueRelease},
+		{"QueueStaleFail", testQueueStaleFail},
 		{"QueueEnqueuePayload", testQueueEnqueuePayload},
 		{"Tokens", testTokens},
 		{"RestartDurability", testRestartDurability},
@@ -612,8 +613,39 @@ func testQueueRelease(t *testing.T, h Harness) {
 		t.Fatalf("Release = %v", err)
 	}
 	back := claimWithin(t, s, 2*time.Second, time.Hour)
-	if len(back) != 1 || back[0].ID != sub.Job.ID {
-		t.Fatalf("Claim after Release = %+v, want the job back at once", back)
+	if len(back) != 1 || back[0].ID != sub.Job.ID || back[0].Attempt != 1 {
+		t.Fatalf("Claim after Release = %+v, want the job back at once, still on attempt 1 (a release is not a failure)", back)
+	}
+}
+
+// A worker whose lease ran out may still call Fail or Ack late. A late Fail
+// must not take the job from the worker that holds it now.
+func testQueueStaleFail(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	sub := MakeSubmission("stale", base, nil)
+	MustSubmit(t, s, sub)
+	const lease = 100 * time.Millisecond
+	old := mustClaim(t, s, 1, lease)
+	if len(old) != 1 {
+		t.Fatalf("Claim = %d jobs", len(old))
+	}
+	time.Sleep(lease + 50*time.Millisecond)
+	cur := claimWithin(t, s, 2*time.Second, time.Hour)
+	if len(cur) != 1 || cur[0].Attempt != 2 {
+		t.Fatalf("re-Claim = %+v, want attempt 2", cur)
+	}
+	if err := s.Fail(ctx, old[0], "late failure", 0); err != nil {
+		t.Fatalf("stale Fail = %v, want nil (ignored)", err)
+	}
+	if jobs := mustClaim(t, s, 1, time.Hour); len(jobs) != 0 {
+		t.Fatalf("Claim after a stale Fail = %+v, want none: the current lease holds", jobs)
+	}
+	if err := s.Ack(ctx, cur[0]); err != nil {
+		t.Fatalf("Ack = %v", err)
+	}
+	if st := mustStats(t, s); st != (store.QueueStats{}) {
+		t.Fatalf("QueueStats = %+v, want empty", st)
 	}
 }
 
