@@ -1,0 +1,71 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseConfigErrorsNameTheSetting(t *testing.T) {
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secretFile, []byte("from-a-file-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string // substring; "" means no error
+	}{
+		{"defaults", nil, nil, ""},
+		{"bad addr", []string{"--addr", "8080"}, nil, "--addr / FLOORFEED_ADDR"},
+		{"bad workers env", nil, map[string]string{"FLOORFEED_WORKERS": "many"}, "--workers / FLOORFEED_WORKERS"},
+		{"negative rate", []string{"--submit-rate", "-1"}, nil, "--submit-rate"},
+		{"bad proxy", []string{"--trusted-proxies", "10.0.0.0/8,nonsense"}, nil, "FLOORFEED_TRUSTED_PROXIES \"nonsense\""},
+		{"bad base url", []string{"--base-url", "floorfeed.local"}, nil, "--base-url"},
+		{"bad duration", []string{"--shutdown-timeout", "soon"}, nil, "--shutdown-timeout"},
+		{"bad log level", nil, map[string]string{"FLOORFEED_LOG_LEVEL": "loud"}, "FLOORFEED_LOG_LEVEL"},
+		{"short secret", nil, map[string]string{"FLOORFEED_SECRET": "short"}, "FLOORFEED_SECRET: must be at least 16 bytes"},
+		{"secret twice", nil, map[string]string{"FLOORFEED_SECRET": "0123456789abcdef0", "FLOORFEED_SECRET_FILE": secretFile}, "not both"},
+		{"missing secret file", nil, map[string]string{"FLOORFEED_SECRET_FILE": "/nonexistent/secret"}, "FLOORFEED_SECRET_FILE"},
+		{"prefix with brace", []string{"--redis-prefix", "a{b"}, nil, "--redis-prefix"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := parseConfig("serve", tc.args, func(k string) string { return tc.env[k] }, nil)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("parseConfig(%v, %v) = %v, want no error", tc.args, tc.env, err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("parseConfig(%v, %v) = %v, want an error containing %q", tc.args, tc.env, err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestParseConfigPrecedence(t *testing.T) {
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secretFile, []byte("from-a-file-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"FLOORFEED_ADDR": ":9090", "FLOORFEED_WORKERS": "2", "FLOORFEED_SECRET_FILE": secretFile,
+		"FLOORFEED_REDIS_URL": "redis://:pw@redis:6379/0",
+	}
+	cfg, _, err := parseConfig("serve", []string{"--workers", "7"}, func(k string) string { return env[k] }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != ":9090" || cfg.Workers != 7 || string(cfg.Secret) != "from-a-file-0123456789" || cfg.ShutdownTimeout != 20*time.Second {
+		t.Fatalf("cfg = addr %s workers %d secret %q timeout %v; want env addr, flag workers, secret from file, default timeout",
+			cfg.Addr, cfg.Workers, cfg.Secret, cfg.ShutdownTimeout)
+	}
+	if cfg.BaseURL != "http://localhost:9090" {
+		t.Fatalf("default base URL = %s, want http://localhost:9090", cfg.BaseURL)
+	}
+	if got := redactURL(cfg.RedisURL); strings.Contains(got, "pw") {
+		t.Fatalf("redactURL = %s, still shows the password", got)
+	}
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/floorfeed/floorfeed/handlers"
+	"github.com/floorfeed/floorfeed/intake"
+	"github.com/floorfeed/floorfeed/metrics"
+	"github.com/floorfeed/floorfeed/plant"
+	"github.com/floorfeed/floorfeed/store"
+	"github.com/floorfeed/floorfeed/worker"
+)
+
+// server is one running floorfeed instance: HTTP, workers and, in embedded
+// mode, the local admin socket.
+type server struct {
+	cfg     *Config
+	log     *slog.Logger
+	be      *backend
+	plant   *plant.Plant
+	http    *http.Server
+	ln      net.Listener
+	admin   *http.Server
+	adminLn net.Listener
+	worker  *worker.Worker
+}
+
+// newServer wires everything and binds the listeners (so Addr is known
+// before run), but starts nothing.
+func newServer(ctx context.Context, cfg *Config) (*server, error) {
+	log := cfg.newLogger()
+	p, err := plant.Load(cfg.PlantFile)
+	if err != nil {
+		return nil, fmt.Errorf("--config / FLOORFEED_CONFIG: %w", err)
+	}
+	be, err := openBackend(ctx, cfg, log, time.Second)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg, log: log, be: be, plant: p}
+	ok := false
+	defer func() {
+		if !ok {
+			s.closeAll()
+		}
+	}()
+
+	m := metrics.New(be.QueueStats)
+	in := intake.New(intake.Deps{Store: be, Plant: p, Signer: be.Signer, Now: time.Now})
+	h, err := handlers.New(handlers.Deps{
+		Intake:  in,
+		Reports: be,
+		Tokens:  be,
+		Ready:   be.Ping,
+		Plant:   p,
+		Signer:  be.Signer,
+		Metrics: m,
+		Log:     log,
+		Now:     time.Now,
+		Config: handlers.Config{
+			BaseURL:        cfg.BaseURL,
+			TrustedProxies: cfg.TrustedProxies,
+			SubmitRate:     cfg.SubmitRate,
+			SubmitBurst:    cfg.SubmitBurst,
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set up HTTP handlers: %w", err)
+	}
+	if cfg.Workers > 0 {
+		s.worker = worker.New(worker.Deps{
+			Queue:    be,
+			Handlers: map[string]worker.Handler{store.JobProcessReport: worker.ProcessReport(be, time.Now)},
+			Log:      log.With("component", "worker"),
+			Observe: func(jobType, outcome string, d time.Duration) {
+				m.JobDuration.WithLabelValues(jobType, outcome).Observe(d.Seconds())
+			},
+		}, worker.Config{Concurrency: cfg.Workers, PollInterval: 250 * time.Millisecond, DrainTimeout: cfg.ShutdownTimeout / 2})
+	}
+
+	s.ln, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on --addr %s: %w", cfg.Addr, err)
+	}
+	s.http = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // photos over poor Wi-Fi take a while
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if be.Embedded {
+		s.listenAdmin(in)
+	}
+	ok = true
+	return s, nil
+}
+
+// Addr is the address the HTTP server listens on.
+func (s *server) Addr() string { return s.ln.Addr().String() }
+
+// listenAdmin serves the admin API on a unix socket in the data dir, so that
+// admin commands work while this process holds the embedded database. The
+// socket is 0600: only the user running floorfeed (or root) can use it.
+func (s *server) listenAdmin(in *intake.Service) {
+	path := filepath.Join(s.cfg.DataDir, adminSockName)
+	_ = os.Remove(path) // a stale socket from a crash; we hold the database lock, so no live server owns it
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		s.log.Warn("admin socket unavailable: admin commands will fail while the server runs", "path", path, "err", err)
+		return
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		s.log.Warn("chmod admin socket", "err", err)
+	}
+	s.adminLn = ln
+	ops := &adminOps{store: s.be, intake: in, plant: s.plant, signer: s.be.Signer, now: time.Now}
+	s.admin = &http.Server{Handler: ops.handler(), ReadHeaderTimeout: 10 * time.Second}
+}
+
+// run serves until ctx is cancelled, then shuts down in order: stop
+// accepting and drain HTTP requests, stop claiming and drain jobs, close
+// the store.
+func (s *server) run(ctx context.Context) error {
+	s.log.Info("floorfeed serving", "addr", s.Addr(), "store", s.be.Describe, "base_url", s.cfg.BaseURL,
+		"lines", len(s.plant.Lines), "workers", s.cfg.Workers)
+	errc := make(chan error, 2)
+	go func() {
+		if err := s.http.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http server: %w", err)
+		}
+	}()
+	if s.admin != nil {
+		go func() {
+			if err := s.admin.Serve(s.adminLn); !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("admin socket server stopped", "err", err)
+			}
+		}()
+	}
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	if s.worker != nil {
+		wg.Go(func() { _ = s.worker.Run(workCtx) })
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
+	case runErr = <-errc:
+		s.log.Error("server failed; shutting down", "err", runErr)
+	}
+
+	shutCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := s.http.Shutdown(shutCtx); err != nil {
+		s.log.Warn("HTTP drain incomplete", "err", err)
+	}
+	if s.admin != nil {
+		_ = s.admin.Shutdown(shutCtx) // admin calls are short; a cut one is retried by its user
+	}
+	stopWork()
+	wg.Wait()
+	s.closeAll()
+	s.log.Info("stopped")
+	return runErr
+}
+
+func (s *server) closeAll() {
+	if s.ln != nil {
+		_ = s.ln.Close() // already closed by Shutdown on the normal path
+	}
+	if s.adminLn != nil {
+		_ = s.adminLn.Close()
+		_ = os.Remove(filepath.Join(s.cfg.DataDir, adminSockName))
+	}
+	if err := s.be.Close(); err != nil {
+		s.log.Error("close store", "err", err)
+	}
+}

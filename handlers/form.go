@@ -1,0 +1,154 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/floorfeed/floorfeed/intake"
+	"github.com/floorfeed/floorfeed/plant"
+	"github.com/floorfeed/floorfeed/store"
+)
+
+// option is one choice in a select or radio group.
+type option struct {
+	Value    string
+	Label    string // in the page's first language
+	AltLabel string // in its second
+	Selected bool
+}
+
+// formView is the report form page.
+type formView struct {
+	pageBase
+	PlantName   string
+	LineID      string
+	LineName    string
+	LineNameAlt string
+	Token       string
+	// Key is the hidden idempotency key: fresh for a new form, kept when the
+	// form comes back with errors so a retry cannot create a duplicate.
+	Key        string
+	Action     string
+	SwitchURL  string
+	SwitchLang string
+	Categories []option
+	Severities []option
+	Stations   []option
+	Roles      []option
+	Values     intake.Input
+	// Errors maps a field to its message; ErrorList is the same, in order.
+	Errors    map[string]string
+	ErrorList []string
+	Message   string
+}
+
+// handleForm serves GET /r/{line}?t={token}: the mobile report form. It is
+// plain HTML that posts form-encoded (multipart) to /api/v1/reports and
+// works without JavaScript.
+func (s *Server) handleForm(c echo.Context) error {
+	line, ok := s.plant.Line(c.Param("line"))
+	if !ok {
+		return errNotFound()
+	}
+	token := c.QueryParam("t")
+	if !s.signer.CheckLineToken(line.ID, token) {
+		return errBadToken()
+	}
+	setLang(c, c.QueryParam("lang"))
+	lang := s.langOf(c)
+	v := s.newFormView(lang, line, token, uuid.NewString(), intake.Input{}, nil, "")
+	return s.render(c, http.StatusOK, "form.html", v)
+}
+
+// newFormView builds the form for line with the reporter's values in (empty
+// for a new form) and, after a failed post, the problems to show.
+func (s *Server) newFormView(lang string, line plant.Line, token, key string, in intake.Input, fieldErrs map[string]string, message string) formView {
+	alt := otherLang(lang)
+	v := formView{
+		pageBase:    newPageBase(lang, s.text.t(lang, "form.heading")+" · "+line.Name.In(lang)),
+		PlantName:   s.plant.Name.In(lang),
+		LineID:      line.ID,
+		LineName:    line.Name.In(lang),
+		LineNameAlt: line.Name.In(alt),
+		Token:       token,
+		Key:         key,
+		Action:      routeReports,
+		SwitchLang:  alt,
+		SwitchURL:   "/r/" + url.PathEscape(line.ID) + "?" + url.Values{"t": {token}, "lang": {alt}}.Encode(),
+		Values:      in,
+		Errors:      map[string]string{},
+		Message:     message,
+	}
+	if v.LineNameAlt == v.LineName {
+		v.LineNameAlt = ""
+	}
+	v.Values.Lang = lang
+
+	category := strings.ToLower(strings.TrimSpace(in.Category))
+	for _, cat := range s.plant.Categories {
+		v.Categories = append(v.Categories, option{
+			Value: cat.ID, Label: cat.Name.In(lang), AltLabel: cat.Name.In(alt), Selected: cat.ID == category,
+		})
+	}
+	severity := strings.ToLower(strings.TrimSpace(in.Severity))
+	if severity == "" {
+		severity = string(intake.DefaultSeverity)
+	}
+	for _, sev := range store.Severities {
+		v.Severities = append(v.Severities, option{
+			Value: string(sev), Label: s.text.t(lang, "severity."+string(sev)),
+			AltLabel: s.text.t(alt, "severity."+string(sev)), Selected: string(sev) == severity,
+		})
+	}
+	station := strings.TrimSpace(in.Station)
+	for _, st := range line.Stations {
+		v.Stations = append(v.Stations, option{Value: st, Label: st, Selected: st == station})
+	}
+	role := strings.ToLower(strings.TrimSpace(in.Role))
+	for _, r := range store.Roles {
+		v.Roles = append(v.Roles, option{
+			Value: string(r), Label: s.text.t(lang, "role."+string(r)),
+			AltLabel: s.text.t(alt, "role."+string(r)), Selected: string(r) == role,
+		})
+	}
+	for _, f := range sortedKeys(fieldErrs) {
+		msg := s.text.fieldMessage(lang, f, fieldErrs[f])
+		v.Errors[f] = msg
+		v.ErrorList = append(v.ErrorList, msg)
+	}
+	return v
+}
+
+// renderFormAgain answers a failed browser form post with the form itself,
+// filled in as sent, the problems marked and the same idempotency key — for
+// errors the reporter can fix or retry (validation, store unavailable).
+// It reports false when the form cannot be shown (unknown line, bad token,
+// other errors) and the caller should answer with an error page.
+func (s *Server) renderFormAgain(c echo.Context, in intake.Input, key string, err error) (bool, error) {
+	ae := toAPIError(err)
+	if ae.code != codeValidation && ae.code != codeUnavailable {
+		return false, nil
+	}
+	if _, bad := ae.fields["line"]; bad {
+		return false, nil
+	}
+	line, ok := s.plant.Line(strings.ToLower(strings.TrimSpace(in.Line)))
+	if !ok || !s.signer.CheckLineToken(line.ID, strings.TrimSpace(in.Token)) {
+		return false, nil
+	}
+	if key == "" {
+		key = uuid.NewString()
+	}
+	s.noteFailure(c, ae, err)
+	if ae.retryAfter > 0 {
+		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(retrySeconds(ae.retryAfter)))
+	}
+	lang := s.langOf(c)
+	v := s.newFormView(lang, line, strings.TrimSpace(in.Token), key, in, ae.fields, s.errorMessage(c, lang, ae))
+	return true, s.render(c, ae.status, "form.html", v)
+}

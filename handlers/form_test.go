@@ -1,0 +1,97 @@
+package handlers_test
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var hiddenKey = regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`)
+
+func TestFormPage(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	path := "/r/sx-1?t=" + e.token("sx-1")
+
+	tests := []struct {
+		name, acceptLanguage string
+		want                 []string
+	}{
+		{"zh first", "zh-CN,zh;q=0.9", []string{
+			`lang="zh-CN"`, "萃取分离一线", "Solvent Extraction Line 1", "报告问题", "Report an issue",
+			"标题", "Title", "质量 / Quality", "混合澄清槽 A", "反萃", "紧急 / Critical", "操作工 / Operator",
+			`action="/api/v1/reports"`, `method="post"`, `name="line" value="sx-1"`,
+			`name="token" value="` + e.token("sx-1") + `"`, `name="lang" value="zh"`,
+			`value="medium" checked`,
+		}},
+		{"en first", "en-US", []string{`lang="en"`, "Report an issue", "Quality / 质量", `name="lang" value="en"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := e.get(path, "Accept-Language", tc.acceptLanguage)
+			if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+				t.Fatalf("GET /r/sx-1?t=<token> = %d %s, want 200 HTML", rec.Code, rec.Header().Get("Content-Type"))
+			}
+			body := rec.Body.String()
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("GET /r/sx-1 (%s) lacks %q", tc.name, w)
+				}
+			}
+			if strings.Contains(body, "<script") || strings.Contains(body, " style=") {
+				t.Errorf("GET /r/sx-1 has a script or a style attribute; the CSP allows neither")
+			}
+		})
+	}
+
+	// Each form gets its own idempotency key.
+	k1 := hiddenKey.FindStringSubmatch(e.get(path).Body.String())
+	k2 := hiddenKey.FindStringSubmatch(e.get(path).Body.String())
+	if k1 == nil || k2 == nil || k1[1] == k2[1] {
+		t.Errorf("two GET /r/sx-1 gave idempotency keys %v and %v, want two different keys", k1, k2)
+	}
+
+	// Errors are HTML pages here.
+	errorCases := []struct {
+		name, path string
+		status     int
+		want       string
+	}{
+		{"bad token", "/r/sx-1?t=AAAAAAAAAAAAAAAA", http.StatusForbidden, "二维码链接无效"},
+		{"missing token", "/r/sx-1", http.StatusForbidden, "二维码链接无效"},
+		{"token of another line", "/r/sx-1?t=" + e.token("calc-1"), http.StatusForbidden, "二维码链接无效"},
+		{"unknown line", "/r/nope-9?t=" + e.token("nope-9"), http.StatusNotFound, "未找到"},
+	}
+	for _, tc := range errorCases {
+		rec := e.get(tc.path, "Accept-Language", "zh-CN", "Accept", "text/html")
+		if rec.Code != tc.status || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") ||
+			!strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("GET %s (%s) = %d %s, want %d HTML saying %q", tc.path, tc.name, rec.Code,
+				rec.Header().Get("Content-Type"), tc.status, tc.want)
+		}
+	}
+}
+
+// TestInlineStyleMatchesCSP checks that the inline stylesheet of every page
+// is the one whose hash the Content-Security-Policy allows; otherwise
+// browsers would silently drop the styling.
+func TestInlineStyleMatchesCSP(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	r := e.mustSubmit(nil)
+	style := regexp.MustCompile(`(?s)<style>(.*?)</style>`)
+	for _, path := range []string{"/r/sx-1?t=" + e.token("sx-1"), "/s/" + r.Receipt, "/r/sx-1?t=bad"} {
+		rec := e.get(path)
+		m := style.FindAllStringSubmatch(rec.Body.String(), -1)
+		if len(m) != 1 {
+			t.Errorf("GET %s: %d <style> elements, want 1", path, len(m))
+			continue
+		}
+		sum := sha256.Sum256([]byte(m[0][1]))
+		want := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+		if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, want) {
+			t.Errorf("GET %s: CSP %q does not allow the page's inline style (%s)", path, csp, want)
+		}
+	}
+}

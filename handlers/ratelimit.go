@@ -1,0 +1,116 @@
+package handlers
+
+import (
+	"math"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Limits of the per-IP limiter's memory.
+const (
+	// maxLimiterEntries bounds how many client IPs are tracked at once. When
+	// full, the client seen least recently is forgotten: it gets a fresh
+	// bucket, which is at worst generous, never a wrong refusal.
+	maxLimiterEntries = 10000
+	// minLimiterIdle is the shortest time an idle client is remembered.
+	minLimiterIdle = 10 * time.Minute
+)
+
+// ipLimiter is a token bucket per client IP, in a bounded map. Idle entries
+// are swept lazily (no goroutine to stop): a bucket idle long enough to have
+// refilled is the same as a new one, so dropping it changes nothing.
+type ipLimiter struct {
+	limit rate.Limit
+	burst int
+	idle  time.Duration // sweep entries not seen for this long
+	max   int
+
+	mu        sync.Mutex
+	entries   map[string]*limiterEntry
+	lastSweep time.Time
+}
+
+type limiterEntry struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// newIPLimiter allows perMinute events per minute per key, in bursts of
+// burst (0 means ceil(perMinute), at least 1).
+func newIPLimiter(perMinute float64, burst int) *ipLimiter {
+	if burst <= 0 {
+		burst = max(1, int(math.Ceil(perMinute)))
+	}
+	perSecond := perMinute / 60
+	// Time for an empty bucket to fill again, plus slack.
+	refill := time.Duration(float64(burst) / perSecond * float64(time.Second))
+	return &ipLimiter{
+		limit:   rate.Limit(perSecond),
+		burst:   burst,
+		idle:    max(minLimiterIdle, 2*refill),
+		max:     maxLimiterEntries,
+		entries: map[string]*limiterEntry{},
+	}
+}
+
+// allow takes one token for key at now. When none is left it returns false
+// and how long until one will be.
+func (l *ipLimiter) allow(key string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.lastSweep) >= l.idle/2 {
+		l.sweep(now)
+	}
+	e, ok := l.entries[key]
+	if !ok {
+		if len(l.entries) >= l.max {
+			l.evictOldest()
+		}
+		e = &limiterEntry{lim: rate.NewLimiter(l.limit, l.burst)}
+		l.entries[key] = e
+	}
+	e.seen = now
+	r := e.lim.ReserveN(now, 1)
+	if !r.OK() { // cannot happen with burst ≥ 1; refuse rather than wait forever
+		return false, l.idle
+	}
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now) // a refused request does not use up a future token
+		return false, d
+	}
+	return true, 0
+}
+
+// sweep drops entries idle for l.idle or longer.
+func (l *ipLimiter) sweep(now time.Time) {
+	for k, e := range l.entries {
+		if now.Sub(e.seen) >= l.idle {
+			delete(l.entries, k)
+		}
+	}
+	l.lastSweep = now
+}
+
+// evictOldest drops the entry seen least recently.
+func (l *ipLimiter) evictOldest() {
+	var (
+		oldestKey string
+		oldest    time.Time
+		found     bool
+	)
+	for k, e := range l.entries {
+		if !found || e.seen.Before(oldest) {
+			oldestKey, oldest, found = k, e.seen, true
+		}
+	}
+	delete(l.entries, oldestKey)
+}
+
+// size returns the number of tracked keys (for tests).
+func (l *ipLimiter) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.entries)
+}

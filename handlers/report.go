@@ -1,0 +1,232 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/floorfeed/floorfeed/intake"
+	"github.com/floorfeed/floorfeed/metrics"
+	"github.com/floorfeed/floorfeed/store"
+)
+
+// maxFormFieldBytes bounds one text field of a multipart form: more than
+// any valid field (5,000 characters of up to 4 bytes).
+const maxFormFieldBytes = 32 << 10
+
+// headerIdempotencyKey carries the client's idempotency key; HTML forms
+// send it as the hidden field formIdempotencyKey instead.
+const (
+	headerIdempotencyKey = "Idempotency-Key"
+	formIdempotencyKey   = "idempotency_key"
+)
+
+// submitResponse is the body of 201 and of the 200 replay.
+type submitResponse struct {
+	ID        string       `json:"id"`
+	Code      string       `json:"code"`
+	Receipt   string       `json:"receipt"`
+	StatusURL string       `json:"status_url"`
+	Status    store.Status `json:"status"`
+}
+
+// handleReportCreate serves POST /api/v1/reports: JSON, form-encoded or
+// multipart. It answers 201 with the receipt for a new report and 200 with
+// the same body for a replay of the same Idempotency-Key; a browser form
+// post gets a 303 to the status page instead, or the form again with the
+// problems marked.
+//
+// Any failure of the store is a 503 (with Retry-After): the client keeps the
+// report and retries with the same key, which can never create a duplicate.
+func (s *Server) handleReportCreate(c echo.Context) error {
+	req := c.Request()
+	key := req.Header.Get(headerIdempotencyKey)
+	if utf8.RuneCountInString(key) > store.MaxIdemKey {
+		return errValidation(map[string]string{"idempotency_key": store.CodeTooLong})
+	}
+
+	in, formKey, err := decodeReport(req)
+	if err != nil {
+		return err
+	}
+	if key == "" {
+		key = formKey
+	}
+	setLang(c, in.Lang)
+	if utf8.RuneCountInString(key) > store.MaxIdemKey {
+		return errValidation(map[string]string{"idempotency_key": store.CodeTooLong})
+	}
+
+	// The report is stored even if the phone drops the connection meanwhile:
+	// its retry will then get the 200 replay instead of a duplicate.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), submitStoreBudget)
+	defer cancel()
+	r, created, err := s.intake.Submit(ctx, in, intake.Meta{IdempotencyKey: key})
+	if err != nil {
+		var ve *store.ValidationError
+		if !errors.As(err, &ve) && !errors.Is(err, intake.ErrBadToken) && !errors.Is(err, store.ErrIdempotencyMismatch) {
+			err = errUnavailable(err)
+		}
+		if isBrowserFormPost(req) {
+			if shown, rerr := s.renderFormAgain(c, in, key, err); shown {
+				return rerr
+			}
+		}
+		return err
+	}
+
+	status, outcome := http.StatusOK, metrics.OutcomeReplayed
+	if created {
+		status, outcome = http.StatusCreated, metrics.OutcomeCreated
+	}
+	c.Set(ctxOutcome, outcome)
+	statusURL := "/s/" + r.Receipt
+	if isBrowserFormPost(req) {
+		return c.Redirect(http.StatusSeeOther, statusURL)
+	}
+	// A replay answers with the body of the first answer: a report always
+	// starts as "new", whatever has happened to it since (status_url tells).
+	return c.JSON(status, submitResponse{
+		ID: r.ID, Code: r.Code, Receipt: r.Receipt, StatusURL: statusURL, Status: store.StatusNew,
+	})
+}
+
+// isBrowserFormPost reports whether r is an HTML form submitted by a
+// browser, which expects a page back rather than JSON.
+func isBrowserFormPost(r *http.Request) bool {
+	if r.Method != http.MethodPost || !acceptsHTML(r) {
+		return false
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	return mt == echo.MIMEApplicationForm || mt == echo.MIMEMultipartForm
+}
+
+// decodeReport reads the report from the body according to its
+// Content-Type, returning the form's hidden idempotency key if there is one.
+// Errors: 415 for a missing or other type, 400 bad_request for a body that
+// cannot be read, *http.MaxBytesError (413) for one over the limit.
+func decodeReport(r *http.Request) (intake.Input, string, error) {
+	mt, params, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	if err != nil {
+		return intake.Input{}, "", errUnsupported()
+	}
+	switch mt {
+	case echo.MIMEApplicationJSON:
+		in, err := decodeJSON(r.Body)
+		return in, "", err
+	case echo.MIMEApplicationForm:
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return intake.Input{}, "", bodyReadError(err)
+		}
+		vals, err := url.ParseQuery(string(b))
+		if err != nil {
+			return intake.Input{}, "", errBadRequest(err, nil)
+		}
+		return inputFromForm(vals), vals.Get(formIdempotencyKey), nil
+	case echo.MIMEMultipartForm:
+		vals, err := readMultipart(r.Body, params["boundary"])
+		if err != nil {
+			return intake.Input{}, "", err
+		}
+		return inputFromForm(vals), vals.Get(formIdempotencyKey), nil
+	}
+	return intake.Input{}, "", errUnsupported()
+}
+
+// decodeJSON reads one JSON object. Unknown fields are ignored on purpose: a
+// phone's outbox may hold a report written by a newer page than the server
+// it finally reaches (after a rollback), and refusing it would strand the
+// report. Wrong types and anything but one object are 400 bad_request.
+func decodeJSON(body io.Reader) (intake.Input, error) {
+	dec := json.NewDecoder(body)
+	var in intake.Input
+	if err := dec.Decode(&in); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, new(*http.MaxBytesError)):
+			return intake.Input{}, err
+		case errors.As(err, &te) && te.Field != "":
+			return intake.Input{}, errBadRequest(err, map[string]string{te.Field: fieldCodeType})
+		}
+		return intake.Input{}, errBadRequest(err, nil)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if err != nil && errors.As(err, new(*http.MaxBytesError)) {
+			return intake.Input{}, err
+		}
+		return intake.Input{}, errBadRequest(errors.New("data after the JSON object"), nil)
+	}
+	return in, nil
+}
+
+// readMultipart reads a multipart form's text fields. File parts (photos
+// come in a later issue) are read past and dropped; the body limit still
+// counts them.
+func readMultipart(body io.Reader, boundary string) (url.Values, error) {
+	if boundary == "" {
+		return nil, errBadRequest(errors.New("multipart body without boundary"), nil)
+	}
+	mr := multipart.NewReader(body, boundary)
+	vals := url.Values{}
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return vals, nil
+		}
+		if err != nil {
+			return nil, bodyReadError(err)
+		}
+		if p.FileName() != "" || p.FormName() == "photo" || !isFormField(p.FormName()) {
+			if _, err := io.Copy(io.Discard, p); err != nil {
+				return nil, bodyReadError(err)
+			}
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(p, maxFormFieldBytes+1))
+		if err != nil {
+			return nil, bodyReadError(err)
+		}
+		if len(b) > maxFormFieldBytes {
+			return nil, errTooLarge()
+		}
+		vals.Add(p.FormName(), string(b))
+	}
+}
+
+// bodyReadError keeps the body limit's error (413) and makes anything else
+// a 400.
+func bodyReadError(err error) error {
+	if errors.As(err, new(*http.MaxBytesError)) {
+		return err
+	}
+	return errBadRequest(err, nil)
+}
+
+// isFormField reports whether name is a field the report form posts.
+func isFormField(name string) bool {
+	switch name {
+	case "line", "token", "category", "severity", "title", "body", "station",
+		"role", "reporter", "contact", "lang", formIdempotencyKey:
+		return true
+	}
+	return false
+}
+
+// inputFromForm takes the report fields of a form (the JSON names).
+func inputFromForm(v url.Values) intake.Input {
+	return intake.Input{
+		Line: v.Get("line"), Token: v.Get("token"), Category: v.Get("category"),
+		Severity: v.Get("severity"), Title: v.Get("title"), Body: v.Get("body"),
+		Station: v.Get("station"), Role: v.Get("role"), Reporter: v.Get("reporter"),
+		Contact: v.Get("contact"), Lang: v.Get("lang"),
+	}
+}

@@ -1,0 +1,164 @@
+// Package metrics defines Floorfeed's Prometheus metrics on a registry of
+// their own (never the global default registerer), and serves them.
+package metrics
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/floorfeed/floorfeed/store"
+)
+
+// Submission outcomes, the values of floorfeed_submissions_total{outcome}.
+const (
+	OutcomeCreated     = "created"      // 201: a new report
+	OutcomeReplayed    = "replayed"     // 200: an idempotent replay
+	OutcomeInvalid     = "invalid"      // 400/415: validation, malformed body, wrong content type
+	OutcomeForbidden   = "forbidden"    // 403: bad QR token
+	OutcomeMismatch    = "mismatch"     // 422: idempotency key reused with another payload
+	OutcomeTooLarge    = "too_large"    // 413
+	OutcomeRateLimited = "rate_limited" // 429
+	OutcomeUnavailable = "unavailable"  // 503: the store could not take it
+	OutcomeError       = "error"        // anything else
+)
+
+// SubmissionOutcomes lists every submission outcome, in the order above.
+func SubmissionOutcomes() []string {
+	return []string{
+		OutcomeCreated, OutcomeReplayed, OutcomeInvalid, OutcomeForbidden, OutcomeMismatch,
+		OutcomeTooLarge, OutcomeRateLimited, OutcomeUnavailable, OutcomeError,
+	}
+}
+
+// Job outcomes, the values of floorfeed_job_duration_seconds{outcome}.
+const (
+	JobOK     = "ok"     // acked
+	JobFailed = "failed" // failed, will be retried
+	JobDead   = "dead"   // failed for the last time: dead-lettered
+)
+
+// statsTimeout bounds the queue-stats call made during a scrape.
+const statsTimeout = 5 * time.Second
+
+// Metrics holds every metric Floorfeed records. The exported vectors are
+// safe for concurrent use.
+type Metrics struct {
+	// Requests counts HTTP requests: floorfeed_http_requests_total{method,route,code}.
+	// route is the route pattern (e.g. /s/:receipt), never the raw URL.
+	Requests *prometheus.CounterVec
+	// RequestDuration observes HTTP request latency:
+	// floorfeed_http_request_duration_seconds{method,route}.
+	RequestDuration *prometheus.HistogramVec
+	// Submissions counts report submissions by outcome (Outcome* constants):
+	// floorfeed_submissions_total{outcome}.
+	Submissions *prometheus.CounterVec
+	// JobDuration observes job handling time, recorded by the worker:
+	// floorfeed_job_duration_seconds{type,outcome} with outcome JobOK,
+	// JobFailed or JobDead.
+	JobDuration *prometheus.HistogramVec
+
+	reg *prometheus.Registry
+}
+
+// New creates the metrics on a private registry, together with the Go
+// runtime and process collectors and, when stats is not nil, the queue
+// gauges floorfeed_queue_jobs{state="ready|in_flight|dead"} (and
+// floorfeed_queue_stats_up, 0 when stats failed), read from stats at each
+// scrape.
+func New(stats func(context.Context) (store.QueueStats, error)) *Metrics {
+	m := &Metrics{
+		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "floorfeed_http_requests_total",
+			Help: "HTTP requests by method, route pattern and status code.",
+		}, []string{"method", "route", "code"}),
+		RequestDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "floorfeed_http_request_duration_seconds",
+			Help:    "HTTP request latency by method and route pattern.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"method", "route"}),
+		Submissions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "floorfeed_submissions_total",
+			Help: "Report submissions by outcome.",
+		}, []string{"outcome"}),
+		JobDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "floorfeed_job_duration_seconds",
+			Help:    "Time spent handling a queued job, by job type and outcome (ok, failed, dead).",
+			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120},
+		}, []string{"type", "outcome"}),
+		reg: prometheus.NewRegistry(),
+	}
+	// Every outcome shows up from the first scrape, so rate() and alerts
+	// work before the first failure ever happens.
+	for _, o := range SubmissionOutcomes() {
+		m.Submissions.WithLabelValues(o)
+	}
+	m.reg.MustRegister(
+		m.Requests, m.RequestDuration, m.Submissions, m.JobDuration,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	if stats != nil {
+		m.reg.MustRegister(newQueueCollector(stats))
+	}
+	return m
+}
+
+// Handler serves the registry in the Prometheus exposition format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		// A failing collector must not hide every other metric.
+		ErrorHandling: promhttp.ContinueOnError,
+	})
+}
+
+// Registry returns the private registry, for callers that add metrics of
+// their own.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// queueCollector reads the queue's counts at scrape time, so the gauges are
+// never stale and no goroutine polls the store.
+type queueCollector struct {
+	stats func(context.Context) (store.QueueStats, error)
+	jobs  *prometheus.Desc
+	up    *prometheus.Desc
+}
+
+func newQueueCollector(stats func(context.Context) (store.QueueStats, error)) *queueCollector {
+	return &queueCollector{
+		stats: stats,
+		jobs: prometheus.NewDesc("floorfeed_queue_jobs",
+			"Jobs in the queue by state (ready, in_flight, dead), read at scrape time.",
+			[]string{"state"}, nil),
+		up: prometheus.NewDesc("floorfeed_queue_stats_up",
+			"1 when the queue counts could be read at this scrape, 0 when the store did not answer.",
+			nil, nil),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (q *queueCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- q.jobs
+	ch <- q.up
+}
+
+// Collect implements prometheus.Collector.
+func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), statsTimeout)
+	defer cancel()
+	s, err := q.stats(ctx)
+	if err != nil {
+		// Report the failure as a value rather than failing the scrape: the
+		// HTTP and runtime metrics matter most exactly when the store is down.
+		ch <- prometheus.MustNewConstMetric(q.up, prometheus.GaugeValue, 0)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(q.up, prometheus.GaugeValue, 1)
+	ch <- prometheus.MustNewConstMetric(q.jobs, prometheus.GaugeValue, float64(s.Ready), "ready")
+	ch <- prometheus.MustNewConstMetric(q.jobs, prometheus.GaugeValue, float64(s.InFlight), "in_flight")
+	ch <- prometheus.MustNewConstMetric(q.jobs, prometheus.GaugeValue, float64(s.Dead), "dead")
+}
