@@ -118,6 +118,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if status >= http.StatusInternalServerError {
 			level = slog.LevelError
 		}
+		if !s.log.Enabled(req.Context(), level) {
+			return nil
+		}
 		attrs := []slog.Attr{
 			slog.String("request_id", requestIDOf(c)),
 			slog.String("method", req.Method),

@@ -74,21 +74,21 @@ type Report struct {
 	Category string   `json:"category"`
 	Severity Severity `json:"severity"`
 	Title    string   `json:"title"`
-	Body     string   `json:"body"`
-	Station  string   `json:"station"`
-	Role     Role     `json:"role"`
-	Reporter string   `json:"reporter"`
-	Contact  string   `json:"contact"`
-	Lang     string   `json:"lang"`
+	Body     string   `json:"body,omitempty"`
+	Station  string   `json:"station,omitempty"`
+	Role     Role     `json:"role,omitempty"`
+	Reporter string   `json:"reporter,omitempty"`
+	Contact  string   `json:"contact,omitempty"`
+	Lang     string   `json:"lang,omitempty"`
 
 	Status      Status     `json:"status"`
-	Team        string     `json:"team"`
-	Votes       int        `json:"votes"`
-	Reply       string     `json:"reply"` // R&D's public answer to the reporter
+	Team        string     `json:"team,omitempty"`
+	Votes       int        `json:"votes,omitempty"`
+	Reply       string     `json:"reply,omitempty"` // R&D's public answer to the reporter
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
-	ProcessedAt *time.Time `json:"processed_at"`
-	Photos      []Photo    `json:"photos"`
+	ProcessedAt *time.Time `json:"processed_at,omitempty"`
+	Photos      []Photo    `json:"photos,omitempty"`
 	History     []Event    `json:"history"`
 }
 

@@ -43,7 +43,7 @@ func BenchmarkSubmitHTTP(b *testing.B) {
 		start func(b *testing.B) (url string)
 	}{
 		{"bare-echo-redis", startBareRedis},
-		{"floorfeed-redis", func(b *testing.B) string { return startFloorfeed(b, testutil.StartRedis(b).URL) }},
+		{"floorfeed-redis", func(b *testing.B) string { return startFloorfeed(b, testutil.StartRedis(b).URL+os.Getenv("BENCH_REDIS_QUERY")) }},
 		{"floorfeed-embedded", func(b *testing.B) string { return startFloorfeed(b, "") }},
 	}
 	signer, _ := signing.New([]byte(benchSecret))
@@ -113,7 +113,7 @@ func reportBody(s *signing.Signer) []byte {
 func startFloorfeed(b *testing.B, redisURL string) string {
 	b.Helper()
 	env := map[string]string{"FLOORFEED_SECRET": benchSecret, "FLOORFEED_REDIS_URL": redisURL}
-	return startServe(b, env, "--data-dir", b.TempDir(), "--submit-rate", "0", "--log-level", "error").URL
+	return startServe(b, env, "--data-dir", b.TempDir(), "--submit-rate", "0", "--log-level", "error", "--workers", os.Getenv("BENCH_WORKERS")).URL
 }
 
 // startBareRedis is the yardstick: Echo, a JSON body read, and one pipelined

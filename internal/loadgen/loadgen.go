@@ -4,12 +4,15 @@
 package loadgen
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -48,49 +51,33 @@ func (r Result) Throughput() float64 {
 	return float64(r.Requests-r.Errors) / r.Elapsed.Seconds()
 }
 
-// Run sends requests as o describes and measures them.
+// Run sends requests as o describes and measures them. Each connection is a
+// plain keep-alive TCP connection driven by one goroutine that writes a
+// request and reads the response, like wrk does: the load generator shares
+// the machine with the server, so it is kept light (no http.Client
+// transport goroutines).
 func Run(ctx context.Context, o Options, req Request) (Result, error) {
 	if o.Conns <= 0 || (o.Requests <= 0 && o.Duration <= 0) {
 		return Result{}, fmt.Errorf("loadgen: need Conns and Requests or Duration")
 	}
-	tr := &http.Transport{
-		MaxIdleConnsPerHost: o.Conns,
-		MaxConnsPerHost:     o.Conns,
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+	u, err := url.Parse(o.URL)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return Result{}, fmt.Errorf("loadgen: want an http:// URL, got %q", o.URL)
 	}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-
-	send := func(ctx context.Context, i int64) (time.Duration, error) {
-		body, h := req(i)
-		hr, err := http.NewRequestWithContext(ctx, http.MethodPost, o.URL, bytes.NewReader(body))
-		if err != nil {
-			return 0, err
-		}
-		hr.Header.Set("Content-Type", o.ContentType)
-		for k, v := range h {
-			hr.Header[k] = v
-		}
-		start := time.Now()
-		res, err := client.Do(hr)
-		if err != nil {
-			return 0, err
-		}
-		_, _ = io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		d := time.Since(start)
-		if o.WantStatus != 0 && res.StatusCode != o.WantStatus {
-			return d, fmt.Errorf("status %d, want %d", res.StatusCode, o.WantStatus)
-		}
-		return d, nil
-	}
-
 	var next atomic.Int64
-	// Warm-up: open the connections and fill caches, unmeasured.
-	for i := range o.Warmup {
-		if _, err := send(ctx, i); err != nil {
-			return Result{}, fmt.Errorf("loadgen warm-up: %w", err)
+	// Warm-up: open a connection and fill caches, unmeasured.
+	if o.Warmup > 0 {
+		c, err := dial(ctx, u)
+		if err != nil {
+			return Result{}, err
 		}
+		for i := range o.Warmup {
+			if _, err := c.send(o, u, req, i); err != nil {
+				c.close()
+				return Result{}, fmt.Errorf("loadgen warm-up: %w", err)
+			}
+		}
+		c.close()
 	}
 	next.Store(o.Warmup)
 	limit := o.Warmup + o.Requests
@@ -108,29 +95,51 @@ func Run(ctx context.Context, o Options, req Request) (Result, error) {
 		firstErr atomic.Value
 		wg       sync.WaitGroup
 	)
+	fail := func(err error) {
+		errs.Add(1)
+		firstErr.CompareAndSwap(nil, err.Error())
+	}
 	start := time.Now()
 	for range o.Conns {
 		wg.Go(func() {
 			local := make([]time.Duration, 0, 1024)
+			defer func() {
+				mu.Lock()
+				lats = append(lats, local...)
+				mu.Unlock()
+			}()
+			var c *conn
+			defer func() {
+				if c != nil {
+					c.close()
+				}
+			}()
 			for runCtx.Err() == nil {
 				i := next.Add(1) - 1
 				if o.Requests > 0 && i >= limit {
-					break
+					return
 				}
-				d, err := send(runCtx, i)
+				if c == nil {
+					var err error
+					if c, err = dial(runCtx, u); err != nil {
+						fail(err)
+						continue
+					}
+				}
+				d, err := c.send(o, u, req, i)
 				if err != nil {
 					if runCtx.Err() != nil {
-						break // the run's time is up: this request does not count
+						return // the run's time is up: this request does not count
 					}
-					errs.Add(1)
-					firstErr.CompareAndSwap(nil, err.Error())
+					fail(err)
+					if errors.Is(err, errConn) {
+						c.close()
+						c = nil
+					}
 					continue
 				}
 				local = append(local, d)
 			}
-			mu.Lock()
-			lats = append(lats, local...)
-			mu.Unlock()
 		})
 	}
 	wg.Wait()
@@ -146,4 +155,61 @@ func Run(ctx context.Context, o Options, req Request) (Result, error) {
 		r.Max = lats[len(lats)-1]
 	}
 	return r, nil
+}
+
+// errConn marks errors after which the connection cannot be reused.
+var errConn = errors.New("connection")
+
+type conn struct {
+	nc  net.Conn
+	br  *bufio.Reader
+	buf bytes.Buffer
+}
+
+func dial(ctx context.Context, u *url.URL) (*conn, error) {
+	d := net.Dialer{Timeout: 5 * time.Second}
+	nc, err := d.DialContext(ctx, "tcp", u.Host)
+	if err != nil {
+		return nil, fmt.Errorf("%w: dial %s: %w", errConn, u.Host, err)
+	}
+	return &conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10)}, nil
+}
+
+func (c *conn) close() { _ = c.nc.Close() }
+
+// send writes request i and reads its whole response.
+func (c *conn) send(o Options, u *url.URL, req Request, i int64) (time.Duration, error) {
+	body, h := req(i)
+	c.buf.Reset()
+	fmt.Fprintf(&c.buf, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n",
+		u.RequestURI(), u.Host, o.ContentType, len(body))
+	for k, vs := range h {
+		for _, v := range vs {
+			fmt.Fprintf(&c.buf, "%s: %s\r\n", k, v)
+		}
+	}
+	c.buf.WriteString("\r\n")
+	c.buf.Write(body)
+	_ = c.nc.SetDeadline(time.Now().Add(30 * time.Second))
+	start := time.Now()
+	if _, err := c.nc.Write(c.buf.Bytes()); err != nil {
+		return 0, fmt.Errorf("%w: write: %w", errConn, err)
+	}
+	res, err := http.ReadResponse(c.br, nil)
+	if err != nil {
+		return 0, fmt.Errorf("%w: read response: %w", errConn, err)
+	}
+	_, err = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	d := time.Since(start)
+	if err != nil {
+		return 0, fmt.Errorf("%w: read body: %w", errConn, err)
+	}
+	if res.Close {
+		return d, fmt.Errorf("%w: server closed the connection (status %d)", errConn, res.StatusCode)
+	}
+	if o.WantStatus != 0 && res.StatusCode != o.WantStatus {
+		return d, fmt.Errorf("status %d, want %d", res.StatusCode, o.WantStatus)
+	}
+	return d, nil
 }

@@ -11,7 +11,7 @@ import (
 //
 // Layout, for the default prefix "ff" (P below):
 //
-//	P:{P}:idem:<idempotency key>   hash {hash, id}; expires after idemTTL
+//	P:{P}:idem:<idempotency key>   string "<report id> <payload hash>" (ids have no spaces); expires after idemTTL
 //	P:{P}:report:<id>              string: the report as JSON
 //	P:{P}:receipts                 hash receipt → report id
 //	P:{P}:idx:all                  zset, every report id (all scores 0, ordered by member)

@@ -38,11 +38,7 @@ func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.Report,
 	created, _ := res[0].(int64)
 	id, _ := res[1].(string)
 	if created == 1 {
-		var stored store.Report // as a later read will return it
-		if err := json.Unmarshal(args[2].([]byte), &stored); err != nil {
-			return store.Report{}, false, fmt.Errorf("submit report %s: %w", r.ID, err)
-		}
-		return stored, true, nil
+		return r, true, nil
 	}
 	stored, err := s.Report(ctx, id)
 	if err != nil {

@@ -11,33 +11,29 @@ import "github.com/redis/go-redis/v9"
 // first run went through; each script says why a second run is harmless.
 
 // Error prefixes the scripts reply with; see the Go callers.
-const (
-	errMismatch = "FFMISMATCH"
-	errExists   = "FFEXISTS"
-)
+const errMismatch = "FFMISMATCH"
 
 // submitScript stores a report once per idempotency key, indexes it and
 // enqueues its job.
 //
-// KEYS[1] P:{P}:idem:<key>      KEYS[2] P:{P}:report:<id>   KEYS[3] P:{P}:receipts
+// KEYS[1] P:{P}:idem:<key> (string "<report id> <payload hash>")   KEYS[2] P:{P}:report:<id>   KEYS[3] P:{P}:receipts
 // KEYS[4] P:{P}:idx:all         KEYS[5..8] P:{P}:idx:line|category|severity|status:<value>
 // KEYS[9] P:{P}:queue
 // ARGV[1] payload hash   ARGV[2] report id   ARGV[3] report JSON   ARGV[4] receipt
 // ARGV[5] idempotency TTL (s)   ARGV[6] job JSON
 // Returns {1, id, stream entry id} when created; {0, stored id} on a replay
-// with the same payload hash; error "FFMISMATCH …" for another payload hash;
-// error "FFEXISTS …" if a report with this id exists under another key.
+// with the same payload hash; error "FFMISMATCH …" for another payload hash.
+// Report ids are UUID v7 with 74 random bits, so the script does not spend a
+// call on checking that the id is new.
 // A re-run after a lost reply finds the idempotency key it wrote and is a replay.
 var submitScript = redis.NewScript(`
-local prev = redis.call('HMGET', KEYS[1], 'hash', 'id')
-if prev[2] then
-  if prev[1] ~= ARGV[1] then
+local prev = redis.call('GET', KEYS[1])
+if prev then
+  local sp = string.find(prev, ' ', 1, true)
+  if string.sub(prev, sp + 1) ~= ARGV[1] then
     return redis.error_reply('` + errMismatch + ` idempotency key reused with another payload')
   end
-  return {0, prev[2]}
-end
-if redis.call('EXISTS', KEYS[2]) == 1 then
-  return redis.error_reply('` + errExists + ` report id already stored')
+  return {0, string.sub(prev, 1, sp - 1)}
 end
 redis.call('SET', KEYS[2], ARGV[3])
 if ARGV[4] ~= '' then
@@ -47,8 +43,7 @@ for i = 4, 8 do
   redis.call('ZADD', KEYS[i], 0, ARGV[2])
 end
 local eid = redis.call('XADD', KEYS[9], '*', 'job', ARGV[6])
-redis.call('HSET', KEYS[1], 'hash', ARGV[1], 'id', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. ARGV[1], 'EX', ARGV[5])
 return {1, ARGV[2], eid}
 `)
 

@@ -124,3 +124,22 @@ func TestParseURLErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestParseURLPoolSize(t *testing.T) {
+	for _, tc := range []struct {
+		url  string
+		want int
+	}{
+		{"redis://h:6379/0", DefaultPoolSize},
+		{"unix:///tmp/r.sock", DefaultPoolSize},
+		{"redis://h:6379/0?pool_size=7", 7},
+	} {
+		o, err := ParseURL(tc.url)
+		if err != nil {
+			t.Fatalf("ParseURL(%s) = %v", tc.url, err)
+		}
+		if o.PoolSize < tc.want || (tc.want != DefaultPoolSize && o.PoolSize != tc.want) {
+			t.Errorf("ParseURL(%s).PoolSize = %d, want %d", tc.url, o.PoolSize, tc.want)
+		}
+	}
+}
