@@ -29,6 +29,7 @@ type Config struct {
 	SubmitRate      float64
 	SubmitBurst     int
 	ShutdownTimeout time.Duration
+	TimeZone        *time.Location
 	LogLevel        slog.Level
 	LogFormat       string
 	Secret          []byte // FLOORFEED_SECRET / FLOORFEED_SECRET_FILE; empty → generated and kept
@@ -50,6 +51,7 @@ var settings = []setting{
 	{"submit-rate", "FLOORFEED_SUBMIT_RATE", "30", "report submissions per minute per client address (0: unlimited)"},
 	{"submit-burst", "FLOORFEED_SUBMIT_BURST", "10", "submissions a client may make at once before the rate applies"},
 	{"shutdown-timeout", "FLOORFEED_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for requests and jobs to finish"},
+	{"time-zone", "FLOORFEED_TIME_ZONE", "Local", "IANA time zone for dates on pages and in date filters, e.g. Asia/Shanghai"},
 	{"log-level", "FLOORFEED_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "FLOORFEED_LOG_FORMAT", "text", "text or json"},
 }
@@ -131,6 +133,9 @@ func parseConfig(name string, args []string, getenv func(string) string, extra f
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(*vals["shutdown-timeout"]); err != nil || c.ShutdownTimeout <= 0 {
 		bad("shutdown-timeout", "FLOORFEED_SHUTDOWN_TIMEOUT", *vals["shutdown-timeout"], "want a duration like 20s")
+	}
+	if c.TimeZone, err = time.LoadLocation(*vals["time-zone"]); err != nil {
+		bad("time-zone", "FLOORFEED_TIME_ZONE", *vals["time-zone"], "want an IANA zone like Asia/Shanghai, UTC or Local")
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*vals["log-level"])); err != nil {
 		bad("log-level", "FLOORFEED_LOG_LEVEL", *vals["log-level"], "want debug, info, warn or error")

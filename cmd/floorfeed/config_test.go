@@ -30,6 +30,8 @@ func TestParseConfigErrorsNameTheSetting(t *testing.T) {
 		{"short secret", nil, map[string]string{"FLOORFEED_SECRET": "short"}, "FLOORFEED_SECRET: must be at least 16 bytes"},
 		{"secret twice", nil, map[string]string{"FLOORFEED_SECRET": "0123456789abcdef0", "FLOORFEED_SECRET_FILE": secretFile}, "not both"},
 		{"missing secret file", nil, map[string]string{"FLOORFEED_SECRET_FILE": "/nonexistent/secret"}, "FLOORFEED_SECRET_FILE"},
+		{"bad time zone", []string{"--time-zone", "Mars/Olympus"}, nil, "--time-zone / FLOORFEED_TIME_ZONE"},
+		{"time zone", []string{"--time-zone", "Asia/Shanghai"}, nil, ""},
 		{"prefix with brace", []string{"--redis-prefix", "a{b"}, nil, "--redis-prefix"},
 	}
 	for _, tc := range cases {

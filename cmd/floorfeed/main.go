@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // the distroless image has no zoneinfo; --time-zone must work there
 )
 
 func main() {

@@ -71,6 +71,7 @@ func newServer(ctx context.Context, cfg *Config) (*server, error) {
 			TrustedProxies: cfg.TrustedProxies,
 			SubmitRate:     cfg.SubmitRate,
 			SubmitBurst:    cfg.SubmitBurst,
+			TimeZone:       cfg.TimeZone,
 		},
 	})
 	if err != nil {
