@@ -157,33 +157,22 @@ func (p *Plant) validate() error {
 	if len(p.Lines) == 0 {
 		return fmt.Errorf("no lines: a plant needs at least one production line")
 	}
-	sites := map[string]bool{}
-	for i, s := range p.Sites {
-		if !idPattern.MatchString(s.ID) {
-			return fmt.Errorf("sites[%d]: id %q must be lower-case letters, digits, - or _ (at most 40)", i, s.ID)
-		}
-		if sites[s.ID] {
-			return fmt.Errorf("sites[%d]: duplicate id %q", i, s.ID)
-		}
-		sites[s.ID] = true
+	sites, err := uniqueIDs("sites", p.Sites, func(s Site) string { return s.ID })
+	if err != nil {
+		return err
 	}
-	teams := map[string]bool{}
-	for i, t := range p.Teams {
-		if !idPattern.MatchString(t.ID) {
-			return fmt.Errorf("teams[%d]: id %q must be lower-case letters, digits, - or _ (at most 40)", i, t.ID)
-		}
-		if teams[t.ID] {
-			return fmt.Errorf("teams[%d]: duplicate id %q", i, t.ID)
-		}
-		teams[t.ID] = true
+	teams, err := uniqueIDs("teams", p.Teams, func(t Team) string { return t.ID })
+	if err != nil {
+		return err
 	}
-	seen := map[string]bool{}
+	if _, err := uniqueIDs("categories", p.Categories, func(c Category) string { return c.ID }); err != nil {
+		return err
+	}
+	if _, err := uniqueIDs("lines", p.Lines, func(l Line) string { return l.ID }); err != nil {
+		return err
+	}
 	for i, l := range p.Lines {
 		switch {
-		case !idPattern.MatchString(l.ID):
-			return fmt.Errorf("lines[%d]: id %q must be lower-case letters, digits, - or _ (at most 40)", i, l.ID)
-		case seen[l.ID]:
-			return fmt.Errorf("lines[%d]: duplicate id %q", i, l.ID)
 		case l.Name.ZH == "" && l.Name.EN == "":
 			return fmt.Errorf("lines[%d] (%s): needs a name (zh and/or en)", i, l.ID)
 		case l.Site != "" && len(sites) > 0 && !sites[l.Site]:
@@ -191,17 +180,23 @@ func (p *Plant) validate() error {
 		case l.Team != "" && !teams[l.Team]:
 			return fmt.Errorf("lines[%d] (%s): unknown team %q", i, l.ID, l.Team)
 		}
-		seen[l.ID] = true
-	}
-	cats := map[string]bool{}
-	for i, c := range p.Categories {
-		if !idPattern.MatchString(c.ID) {
-			return fmt.Errorf("categories[%d]: id %q must be lower-case letters, digits, - or _ (at most 40)", i, c.ID)
-		}
-		if cats[c.ID] {
-			return fmt.Errorf("categories[%d]: duplicate id %q", i, c.ID)
-		}
-		cats[c.ID] = true
 	}
 	return nil
+}
+
+// uniqueIDs checks that every item of a list has a well-formed id of its own
+// and returns the set of ids; kind names the list in errors.
+func uniqueIDs[T any](kind string, items []T, id func(T) string) (map[string]bool, error) {
+	seen := make(map[string]bool, len(items))
+	for i, it := range items {
+		v := id(it)
+		if !idPattern.MatchString(v) {
+			return nil, fmt.Errorf("%s[%d]: id %q must be lower-case letters, digits, - or _ (at most 40)", kind, i, v)
+		}
+		if seen[v] {
+			return nil, fmt.Errorf("%s[%d]: duplicate id %q", kind, i, v)
+		}
+		seen[v] = true
+	}
+	return seen, nil
 }
