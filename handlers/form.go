@@ -61,6 +61,11 @@ func (s *Server) handleForm(c echo.Context) error {
 	}
 	setLang(c, c.QueryParam("lang"))
 	lang := s.langOf(c)
+	// The page carries its idempotency key. It must come back from the
+	// browser's history on Back (after a post whose answer was lost on bad
+	// Wi-Fi) with the same key, or a second send would make a second report:
+	// so unlike every other page it may be kept, privately.
+	c.Response().Header().Set(echo.HeaderCacheControl, "private, no-cache")
 	v := s.newFormView(lang, line, token, uuid.NewString(), intake.Input{}, nil, "")
 	return s.render(c, http.StatusOK, "form.html", v)
 }
@@ -127,11 +132,19 @@ func (s *Server) newFormView(lang string, line plant.Line, token, key string, in
 // renderFormAgain answers a failed browser form post with the form itself,
 // filled in as sent, the problems marked and the same idempotency key — for
 // errors the reporter can fix or retry (validation, store unavailable).
+// When the key was already used for other content (the reporter went Back
+// after sending, changed the text and sent again), the form comes back with
+// a new key and a note saying so: sending it again makes a second report,
+// which is then the reporter's informed choice.
 // It reports false when the form cannot be shown (unknown line, bad token,
 // other errors) and the caller should answer with an error page.
 func (s *Server) renderFormAgain(c echo.Context, in intake.Input, key string, err error) (bool, error) {
 	ae := toAPIError(err)
-	if ae.code != codeValidation && ae.code != codeUnavailable {
+	switch ae.code {
+	case codeValidation, codeUnavailable:
+	case codeIdempotencyMismatch:
+		key = "" // a fresh one below
+	default:
 		return false, nil
 	}
 	if _, bad := ae.fields["line"]; bad {
@@ -149,6 +162,10 @@ func (s *Server) renderFormAgain(c echo.Context, in intake.Input, key string, er
 		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(retrySeconds(ae.retryAfter)))
 	}
 	lang := s.langOf(c)
-	v := s.newFormView(lang, line, strings.TrimSpace(in.Token), key, in, ae.fields, s.errorMessage(c, lang, ae))
+	msg := s.errorMessage(c, lang, ae)
+	if ae.code == codeIdempotencyMismatch {
+		msg = s.text.t(lang, "form.already_sent")
+	}
+	v := s.newFormView(lang, line, strings.TrimSpace(in.Token), key, in, ae.fields, msg)
 	return true, s.render(c, ae.status, "form.html", v)
 }

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -71,6 +73,45 @@ func TestFormPage(t *testing.T) {
 			t.Errorf("GET %s (%s) = %d %s, want %d HTML saying %q", tc.path, tc.name, rec.Code,
 				rec.Header().Get("Content-Type"), tc.status, tc.want)
 		}
+	}
+}
+
+// After sending a form, a reporter may go Back, change the text and send
+// again: the old key now belongs to other content. The form comes back with
+// the text kept, a note, and a fresh key; sending that makes a second report.
+func TestFormResentWithOtherContent(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	page := e.get("/r/sx-1?t="+e.token("sx-1"), "Accept-Language", "en").Body.String()
+	key := hiddenKey.FindStringSubmatch(page)[1]
+	post := func(title, key string) *httptest.ResponseRecorder {
+		form := url.Values{"line": {"sx-1"}, "token": {e.token("sx-1")}, "title": {title}, "lang": {"en"}, "idempotency_key": {key}}
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/reports", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "text/html")
+		return e.do(req)
+	}
+	if rec := post("Pump seal leaking", key); rec.Code != http.StatusSeeOther {
+		t.Fatalf("first form post = %d, want 303 to the status page", rec.Code)
+	}
+	if rec := post("Pump seal leaking", key); rec.Code != http.StatusSeeOther {
+		t.Fatalf("same form posted again = %d, want 303 (a replay)", rec.Code)
+	}
+	rec := post("Pump seal leaking, and a second pump too", key)
+	body := rec.Body.String()
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, "already sent") ||
+		!strings.Contains(body, "and a second pump too") {
+		t.Fatalf("edited form posted with the old key = %d, want 422 with the form, the text kept and a note:\n%s", rec.Code, body)
+	}
+	fresh := hiddenKey.FindStringSubmatch(body)
+	if fresh == nil || fresh[1] == key {
+		t.Fatalf("re-shown form key = %v, want a new key (old %s)", fresh, key)
+	}
+	if rec := post("Pump seal leaking, and a second pump too", fresh[1]); rec.Code != http.StatusSeeOther {
+		t.Fatalf("resend with the new key = %d, want 303", rec.Code)
+	}
+	if page := e.apiGet("/api/v1/reports"); !strings.Contains(page.Body.String(), "and a second pump too") ||
+		strings.Count(page.Body.String(), `"code"`) != 2 {
+		t.Fatalf("reports after the resend = %s, want exactly the two reports", page.Body.String())
 	}
 }
 

@@ -170,6 +170,7 @@ func newCatalog() catalog {
 		"fieldcode." + fieldCodeType: {"%s的类型错误（应为文本）", "%s has the wrong type (expected text)"},
 
 		// Error messages by code.
+		"form.already_sent":               {"这份表单已经提交过（内容与现在不同）。如果要把现在的内容作为一份新报告提交，请再点一次提交。", "This form was already sent, with other content. To send what you see now as a new report, press Submit report again."},
 		"err." + codeValidation:           {"提交的内容有误，请检查标出的字段。", "Some fields need attention."},
 		"err." + codeBadRequest:           {"无法读取请求内容。", "The request could not be read."},
 		"err." + codeBadToken:             {"二维码链接无效，请重新扫描产线上张贴的二维码。", "This QR link is not valid. Please scan the code posted at the line again."},
