@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -135,6 +137,10 @@ func (s *server) listenAdmin(in *intake.Service) {
 func (s *server) run(ctx context.Context) error {
 	s.log.Info("floorfeed serving", "addr", s.Addr(), "store", s.be.Describe, "base_url", s.cfg.BaseURL,
 		"lines", len(s.plant.Lines), "workers", s.cfg.Workers)
+	if u, err := url.Parse(s.cfg.BaseURL); err == nil && isLocalHost(u.Hostname()) {
+		s.log.Warn("the base URL is a local address: phones cannot open the QR codes' links; set FLOORFEED_BASE_URL to the address phones use",
+			"base_url", s.cfg.BaseURL)
+	}
 	errc := make(chan error, 2)
 	go func() {
 		if err := s.http.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
@@ -175,6 +181,15 @@ func (s *server) run(ctx context.Context) error {
 	s.closeAll()
 	s.log.Info("stopped")
 	return runErr
+}
+
+// isLocalHost reports whether host only reaches this machine.
+func isLocalHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && (ip.IsLoopback() || ip.IsUnspecified())
 }
 
 func (s *server) closeAll() {

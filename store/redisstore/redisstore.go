@@ -63,6 +63,7 @@ type Store struct {
 	k     keyspace
 	log   *slog.Logger
 	owned bool // Close closes c (Open made it)
+	submit *submitBatcher
 
 	closeOnce sync.Once
 	closeErr  error
@@ -111,6 +112,7 @@ func New(ctx context.Context, c redis.UniversalClient, opts Options) (*Store, er
 			return nil, fmt.Errorf("redis store: load scripts: %w", wrapErr(err))
 		}
 	}
+	s.submit = newSubmitBatcher(c)
 	return s, nil
 }
 
@@ -129,6 +131,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the client if Open made it; calling it again is harmless.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.submit.close()
 		if s.owned {
 			s.closeErr = s.c.Close()
 		}
@@ -170,6 +173,7 @@ func unavailable(err error) bool {
 	var ne net.Error
 	switch {
 	case errors.Is(err, redis.ErrClosed),
+		errors.Is(err, errStoreClosed),
 		errors.Is(err, redis.ErrPoolTimeout),
 		errors.Is(err, redis.ErrPoolExhausted),
 		errors.Is(err, io.EOF),

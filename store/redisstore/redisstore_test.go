@@ -387,3 +387,35 @@ func BenchmarkSubmit(b *testing.B) {
 		}
 	})
 }
+
+// Submissions that arrive together share a pipeline; when Redis has lost its
+// script cache (a restart, a failover) every one of them must still land.
+func TestBatchedSubmitsAfterScriptFlush(t *testing.T) {
+	srv := testutil.StartRedis(t)
+	s := mustOpen(t, srv.URL, Options{})
+	ctx := ctxT(t)
+	if err := s.Client().ScriptFlush(ctx).Err(); err != nil {
+		t.Fatalf("SCRIPT FLUSH = %v", err)
+	}
+	const n = 200
+	base := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			sub := storetest.MakeSubmission(fmt.Sprint("batch-", i), base.Add(time.Duration(i)*time.Millisecond), nil)
+			r, created, err := s.Submit(ctx, sub)
+			if err != nil || !created || r.ID != sub.Report.ID {
+				errs <- fmt.Errorf("Submit(%d) = %s created %v, %v; want %s created", i, r.ID, created, err, sub.Report.ID)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if st, err := s.QueueStats(ctx); err != nil || st.Ready != n {
+		t.Fatalf("QueueStats = %+v, %v; want %d ready", st, err, n)
+	}
+}

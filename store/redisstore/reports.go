@@ -26,7 +26,7 @@ func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.Report,
 	if err != nil {
 		return store.Report{}, false, fmt.Errorf("submit report %s: %w", r.ID, err)
 	}
-	res, err := submitScript.Run(ctx, s.c, keys, args...).Slice()
+	res, err := s.submit.do(ctx, keys, args)
 	switch {
 	case redis.HasErrorPrefix(err, errMismatch):
 		return store.Report{}, false, fmt.Errorf("submit report %s: idempotency key %q: %w", r.ID, sub.IdempotencyKey, store.ErrIdempotencyMismatch)
