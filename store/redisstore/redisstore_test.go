@@ -418,4 +418,24 @@ func TestBatchedSubmitsAfterScriptFlush(t *testing.T) {
 	if st, err := s.QueueStats(ctx); err != nil || st.Ready != n {
 		t.Fatalf("QueueStats = %+v, %v; want %d ready", st, err, n)
 	}
+
+	// One pipeline of several scripts after a flush: each falls back to EVAL.
+	if err := s.Client().ScriptFlush(ctx).Err(); err != nil {
+		t.Fatalf("SCRIPT FLUSH = %v", err)
+	}
+	var batch []*submitCall
+	for i := range 5 {
+		sub := storetest.MakeSubmission(fmt.Sprint("pipe-", i), base.Add(time.Hour+time.Duration(i)*time.Millisecond), nil)
+		keys, args, err := s.submitArgs(sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch = append(batch, &submitCall{keys: keys, args: args, done: make(chan submitResult, 1)})
+	}
+	s.submit.send(batch)
+	for i, c := range batch {
+		if r := <-c.done; r.err != nil || len(r.vals) < 2 || r.vals[0] != int64(1) {
+			t.Errorf("pipelined submit %d after SCRIPT FLUSH = %v, %v; want created", i, r.vals, r.err)
+		}
+	}
 }
