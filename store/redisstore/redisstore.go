@@ -59,10 +59,10 @@ type Options struct {
 
 // Store is a store.Store on Redis. It is safe for concurrent use.
 type Store struct {
-	c     redis.UniversalClient
-	k     keyspace
-	log   *slog.Logger
-	owned bool // Close closes c (Open made it)
+	c      redis.UniversalClient
+	k      keyspace
+	log    *slog.Logger
+	owned  bool // Close closes c (Open made it)
 	submit *submitBatcher
 
 	closeOnce sync.Once
