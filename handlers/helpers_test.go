@@ -19,6 +19,7 @@ import (
 
 	"github.com/floorfeed/floorfeed/handlers"
 	"github.com/floorfeed/floorfeed/intake"
+	"github.com/floorfeed/floorfeed/internal/testutil"
 	"github.com/floorfeed/floorfeed/metrics"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/signing"
@@ -30,24 +31,6 @@ import (
 const testAPIToken = "ff_test_0123456789abcdef"
 
 var testStart = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
-
-// clock is a settable clock shared by the server, intake and test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // syncBuffer collects log output from concurrent requests.
 type syncBuffer struct {
@@ -90,7 +73,7 @@ type env struct {
 	plant   *plant.Plant
 	metrics *metrics.Metrics
 	logs    *syncBuffer
-	clock   *clock
+	clock   *testutil.Clock
 }
 
 // envOptions change how newEnv wires the server.
@@ -113,7 +96,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	if err != nil {
 		t.Fatalf("signing.New: %v", err)
 	}
-	clk := &clock{t: testStart}
+	clk := testutil.NewClock(testStart)
 	var sub intake.Submitter = st
 	if opts.submitter != nil {
 		sub = opts.submitter(st)

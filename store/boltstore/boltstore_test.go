@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floorfeed/floorfeed/internal/testutil"
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/store/storetest"
 	bolt "go.etcd.io/bbolt"
@@ -48,24 +49,8 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-// fakeClock is a settable clock safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{t: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newClock() *testutil.Clock {
+	return testutil.NewClock(time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC))
 }
 
 func TestOpenLocked(t *testing.T) {
@@ -274,7 +259,7 @@ func TestPurgeIdempotencyKeys(t *testing.T) {
 	for _, sub := range old {
 		storetest.MustSubmit(t, s, sub)
 	}
-	clock.Add(store.IdempotencyRetention - time.Hour)
+	clock.Advance(store.IdempotencyRetention - time.Hour)
 	// Within retention: nothing purged, replays still replay.
 	storetest.MustSubmit(t, s, storetest.MakeSubmission("young", clock.Now(), nil))
 	if n, err := s.PurgeIdempotencyKeys(ctx, clock.Now().Add(-store.IdempotencyRetention)); err != nil || n != 0 {
@@ -285,7 +270,7 @@ func TestPurgeIdempotencyKeys(t *testing.T) {
 	}
 
 	// Past retention: the next Submit purges two of the old keys on its way.
-	clock.Add(2 * time.Hour)
+	clock.Advance(2 * time.Hour)
 	storetest.MustSubmit(t, s, storetest.MakeSubmission("trigger", clock.Now(), nil))
 	if n, err := s.PurgeIdempotencyKeys(ctx, clock.Now().Add(-store.IdempotencyRetention)); err != nil || n != 1 {
 		t.Fatalf("PurgeIdempotencyKeys after one Submit = %d, %v; want the 1 old key Submit left", n, err)

@@ -6,11 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floorfeed/floorfeed/internal/testutil"
 	"github.com/floorfeed/floorfeed/store"
 )
 
 // queueFixture is a store on a fake clock with one job enqueued.
-func queueFixture(t *testing.T) (*Store, *fakeClock, store.Job) {
+func queueFixture(t *testing.T) (*Store, *testutil.Clock, store.Job) {
 	t.Helper()
 	clock := newClock()
 	s := mustOpen(t, filepath.Join(t.TempDir(), "floorfeed.db"), Options{Now: clock.Now})
@@ -42,7 +43,7 @@ func TestStaleDelivery(t *testing.T) {
 	s, clock, j := queueFixture(t)
 	ctx := ctxT(t)
 	first := claimOne(t, s, time.Minute)
-	clock.Add(2 * time.Minute) // first's lease runs out
+	clock.Advance(2 * time.Minute) // first's lease runs out
 	wantStats(t, s, store.QueueStats{Ready: 1})
 	second := claimOne(t, s, time.Minute)
 	if second.Attempt != 2 || second.Handle == first.Handle || second.ID != j.ID {
@@ -102,11 +103,11 @@ func TestFailRetryTiming(t *testing.T) {
 		t.Fatalf("Fail twice = %v", err)
 	}
 	wantStats(t, s, store.QueueStats{Ready: 1})
-	clock.Add(9 * time.Minute)
+	clock.Advance(9 * time.Minute)
 	if jobs, _ := s.Claim(ctx, "w", 10, time.Minute); len(jobs) != 0 {
 		t.Fatalf("Claim before the retry time = %+v, want none", jobs)
 	}
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	back := claimOne(t, s, time.Minute)
 	if back.Attempt != 2 || back.LastError != "smtp down" {
 		t.Fatalf("retry delivery = %+v, want attempt 2 with last error %q", back, "smtp down")
@@ -126,7 +127,7 @@ func TestDeadLetterAfterMixedFailures(t *testing.T) {
 		if d := claimOne(t, s, time.Minute); d.Attempt != attempt {
 			t.Fatalf("delivery %d has Attempt %d", attempt, d.Attempt)
 		}
-		clock.Add(2 * time.Minute)
+		clock.Advance(2 * time.Minute)
 	}
 	wantStats(t, s, store.QueueStats{Ready: 1}) // expired, not yet dead-lettered
 	if jobs, err := s.Claim(ctx, "w", 10, time.Minute); err != nil || len(jobs) != 0 {
@@ -165,7 +166,7 @@ func TestDeadLettersNewestFirst(t *testing.T) {
 			}
 		}
 		ids = append(ids, j.ID)
-		clock.Add(time.Duration(i+1) * time.Second)
+		clock.Advance(time.Duration(i+1) * time.Second)
 	}
 	wantStats(t, s, store.QueueStats{Dead: 3})
 	dead, err := s.DeadLetters(ctx, 2)
@@ -185,7 +186,7 @@ func TestClaimOrderAndMax(t *testing.T) {
 			t.Fatalf("Enqueue = %v", err)
 		}
 		ids = append(ids, j.ID)
-		clock.Add(time.Millisecond)
+		clock.Advance(time.Millisecond)
 	}
 	got, err := s.Claim(ctx, "w", 3, time.Minute)
 	if err != nil || len(got) != 3 {
