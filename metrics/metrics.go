@@ -40,6 +40,8 @@ const (
 	JobOK     = "ok"     // acked
 	JobFailed = "failed" // failed, will be retried
 	JobDead   = "dead"   // failed for the last time: dead-lettered
+	// JobReleased: handed back unfinished at shutdown, for another worker.
+	JobReleased = "released"
 )
 
 // statsTimeout bounds the queue-stats call made during a scrape.
@@ -59,8 +61,12 @@ type Metrics struct {
 	Submissions *prometheus.CounterVec
 	// JobDuration observes job handling time, recorded by the worker:
 	// floorfeed_job_duration_seconds{type,outcome} with outcome JobOK,
-	// JobFailed or JobDead.
+	// JobFailed, JobDead or JobReleased.
 	JobDuration *prometheus.HistogramVec
+	// JobWait observes how long a job waited in the queue before its first
+	// delivery started: floorfeed_job_wait_seconds{type}. With JobDuration it
+	// tells how long a report takes from submission to processed.
+	JobWait *prometheus.HistogramVec
 
 	reg *prometheus.Registry
 }
@@ -90,6 +96,11 @@ func New(stats func(context.Context) (store.QueueStats, error)) *Metrics {
 			Help:    "Time spent handling a queued job, by job type and outcome (ok, failed, dead).",
 			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120},
 		}, []string{"type", "outcome"}),
+		JobWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "floorfeed_job_wait_seconds",
+			Help:    "Time a job waited in the queue before its first delivery, by job type.",
+			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300},
+		}, []string{"type"}),
 		reg: prometheus.NewRegistry(),
 	}
 	// Every outcome shows up from the first scrape, so rate() and alerts
@@ -98,7 +109,7 @@ func New(stats func(context.Context) (store.QueueStats, error)) *Metrics {
 		m.Submissions.WithLabelValues(o)
 	}
 	m.reg.MustRegister(
-		m.Requests, m.RequestDuration, m.Submissions, m.JobDuration,
+		m.Requests, m.RequestDuration, m.Submissions, m.JobDuration, m.JobWait,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

@@ -54,6 +54,9 @@ type Deps struct {
 	// Observe, if set, is told how each delivery ended: outcome is "ok",
 	// "failed" (will be retried), "dead" (last attempt failed) or "released".
 	Observe func(jobType, outcome string, d time.Duration)
+	// ObserveWait, if set, is told how long a job waited in the queue before
+	// its first delivery started.
+	ObserveWait func(jobType string, wait time.Duration)
 	// Backoff returns the delay before retrying after the given attempt
 	// failed (default: 2s, 4s, 8s … capped at 5 minutes).
 	Backoff func(attempt int) time.Duration
@@ -184,6 +187,9 @@ func (w *Worker) drain(running *sync.WaitGroup, cancelJobs context.CancelFunc) e
 // Release when cancelled by shutdown, Fail (retry or dead-letter) otherwise.
 func (w *Worker) runOne(ctx context.Context, j store.Job) {
 	start := time.Now()
+	if w.d.ObserveWait != nil && j.Attempt == 1 && !j.EnqueuedAt.IsZero() {
+		w.d.ObserveWait(j.Type, max(0, start.Sub(j.EnqueuedAt)))
+	}
 	log := w.d.Log.With("job", j.ID, "type", j.Type, "attempt", j.Attempt, "report", j.ReportID)
 	outcome := "ok"
 	defer func() {

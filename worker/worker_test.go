@@ -91,10 +91,17 @@ func TestProcessReportMarksReceivedOnce(t *testing.T) {
 	}
 	now := base.Add(time.Hour)
 	obs := &outcomes{}
+	var waits atomic.Int32
 	w := worker.New(worker.Deps{
 		Queue:    s,
 		Handlers: map[string]worker.Handler{store.JobProcessReport: worker.ProcessReport(s, func() time.Time { return now })},
 		Observe:  obs.observe,
+		ObserveWait: func(jobType string, wait time.Duration) {
+			// The jobs were enqueued "in" November 2026 at base: they waited.
+			if jobType == store.JobProcessReport && wait > 0 {
+				waits.Add(1)
+			}
+		},
 	}, worker.Config{Concurrency: 3, PollInterval: 20 * time.Millisecond})
 	stop := start(t, w)
 	waitFor(t, "12 jobs processed", func() bool { return len(obs.list()) == 12 })
@@ -103,6 +110,9 @@ func TestProcessReportMarksReceivedOnce(t *testing.T) {
 		if o != "ok" {
 			t.Fatalf("outcomes = %v, want all ok", obs.list())
 		}
+	}
+	if n := waits.Load(); n != 12 {
+		t.Fatalf("ObserveWait saw %d first deliveries with a wait, want 12", n)
 	}
 	for _, sub := range subs {
 		r, err := s.Report(ctx, sub.Report.ID)

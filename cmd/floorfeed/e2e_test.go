@@ -192,6 +192,23 @@ func TestSubmitReceiptProcessed(t *testing.T) {
 		if !bytes.Contains(page, []byte(rc.Code)) {
 			t.Fatalf("status page does not show the code %s", rc.Code)
 		}
+		res, err = http.Get(srv.URL + "/metrics")
+		if err != nil {
+			t.Fatalf("GET /metrics: %v", err)
+		}
+		metrics, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		for _, want := range []string{
+			`floorfeed_submissions_total{outcome="created"} 1`,
+			`floorfeed_submissions_total{outcome="replayed"} 1`,
+			`floorfeed_job_wait_seconds_count{type="process_report"} 1`,
+			`floorfeed_job_duration_seconds_count{outcome="ok",type="process_report"} 1`,
+			`floorfeed_queue_jobs{state="ready"} 0`,
+		} {
+			if !bytes.Contains(metrics, []byte(want)) {
+				t.Errorf("/metrics lacks %q", want)
+			}
+		}
 		if err := srv.Stop(); err != nil {
 			t.Fatalf("graceful stop = %v", err)
 		}

@@ -87,6 +87,9 @@ func newServer(ctx context.Context, cfg *Config) (*server, error) {
 			Observe: func(jobType, outcome string, d time.Duration) {
 				m.JobDuration.WithLabelValues(jobType, outcome).Observe(d.Seconds())
 			},
+			ObserveWait: func(jobType string, d time.Duration) {
+				m.JobWait.WithLabelValues(jobType).Observe(d.Seconds())
+			},
 		}, worker.Config{Concurrency: cfg.Workers, PollInterval: 250 * time.Millisecond, DrainTimeout: cfg.ShutdownTimeout / 2})
 	}
 
