@@ -242,6 +242,54 @@ func TestRestartKeepsReports(t *testing.T) {
 	})
 }
 
+// While Redis is down a phone gets 503 with Retry-After and keeps its
+// report; its retry after Redis is back is stored once.
+func TestRedisOutage(t *testing.T) {
+	rs := testutil.StartRedis(t)
+	env := map[string]string{"FLOORFEED_SECRET": testSecret, "FLOORFEED_REDIS_URL": rs.URL}
+	srv := startServe(t, env, "--data-dir", t.TempDir(), "--log-level", "error", "--submit-rate", "0")
+	signer, _ := signing.New([]byte(testSecret))
+	fields := reportFields(signer.LineToken("sx-1"))
+
+	rs.Stop()
+	code, body := submitJSON(t, srv.URL, "outage-1", fields)
+	if code != http.StatusServiceUnavailable || !bytes.Contains(body, []byte(`"unavailable"`)) {
+		t.Fatalf("submit with Redis down = %d %s, want 503 unavailable", code, body)
+	}
+	if st := getJSON(t, srv.URL+"/readyz", "", nil); st != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz with Redis down = %d, want 503", st)
+	}
+	if st := getJSON(t, srv.URL+"/healthz", "", nil); st != http.StatusOK {
+		t.Fatalf("/healthz with Redis down = %d, want 200 (the process is alive)", st)
+	}
+
+	rs.Start(t)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		code, body = submitJSON(t, srv.URL, "outage-1", fields)
+		if code != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond) // the phone's outbox retrying
+	}
+	if code != http.StatusCreated {
+		t.Fatalf("retry after Redis is back = %d %s, want 201 (the first attempt stored nothing)", code, body)
+	}
+	var rc receipt
+	_ = json.Unmarshal(body, &rc)
+	var view struct{ Status string }
+	for time.Now().Before(deadline) {
+		getJSON(t, srv.URL+"/api/v1/receipts/"+rc.Receipt, "", &view)
+		if view.Status == "received" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if view.Status != "received" {
+		t.Fatalf("report after the outage: status %q, want received (the worker resumes)", view.Status)
+	}
+}
+
 func TestTwoInstancesShareRedis(t *testing.T) {
 	rs := testutil.StartRedis(t)
 	// No FLOORFEED_SECRET: the first instance generates one in Redis, the second must agree.

@@ -112,6 +112,17 @@ func (s *RedisServer) stop() {
 	s.cmd = nil
 }
 
+// Stop stops the server cleanly (an outage); Start brings it back.
+func (s *RedisServer) Stop() { s.stop() }
+
+// Start starts a stopped server again on the same socket and data.
+func (s *RedisServer) Start(tb testing.TB) {
+	tb.Helper()
+	if err := s.start(RedisBinary(tb)); err != nil {
+		tb.Fatalf("start redis-server: %v", err)
+	}
+}
+
 // Restart stops the server cleanly and starts it again on the same socket
 // and data, as an operator's restart would.
 func (s *RedisServer) Restart(tb testing.TB) {
