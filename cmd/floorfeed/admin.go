@@ -218,8 +218,12 @@ func withAdmin(ctx context.Context, cfg *Config, fn func(admin) error) error {
 	}
 	be, err := openBackend(ctx, cfg, log, 300*time.Millisecond)
 	if errors.Is(err, boltstore.ErrLocked) {
+		// A running server holds the database: ask it instead.
 		sock := filepath.Join(cfg.DataDir, adminSockName)
-		return fn(newAdminClient(sock))
+		if err := fn(newAdminClient(sock)); err != nil {
+			return fmt.Errorf("the database is held by a running floorfeed; through its admin socket %s: %w", sock, err)
+		}
+		return nil
 	}
 	if err != nil {
 		return err
