@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/floorfeed/floorfeed/demo"
@@ -65,32 +67,63 @@ func (a *adminOps) CreateToken(ctx context.Context, name string) (string, error)
 
 // LoadDemo submits n generated reports through the same intake path as the
 // phones use, then moves some older ones along (triaged, in progress,
-// resolved with a reply) so the data looks like a plant in use.
+// resolved with a reply) so the data looks like a plant in use. Reports go
+// in from several goroutines at once, as from many phones, so the embedded
+// store can commit them together.
 func (a *adminOps) LoadDemo(ctx context.Context, n int, seed int64) (int, error) {
 	if n < 0 || n > 100000 {
 		return 0, errors.New("--reports must be from 0 to 100000")
 	}
-	now := a.now()
-	created := 0
-	for i, it := range demo.Generate(a.plant, n, now, seed) {
-		in := intake.Input{
-			Line: it.Line, Token: a.signer.LineToken(it.Line), Category: it.Category, Severity: it.Severity,
-			Title: it.Title, Body: it.Body, Station: it.Station, Role: it.Role,
-			Reporter: it.Reporter, Contact: it.Contact, Lang: it.Lang,
-		}
-		r, isNew, err := a.intake.Submit(ctx, in, intake.Meta{IdempotencyKey: fmt.Sprintf("demo-%d-%d", seed, i), At: it.At})
-		if err != nil {
-			return created, fmt.Errorf("demo report %d (%q): %w", i, it.Title, err)
-		}
-		if !isNew {
-			continue
-		}
-		created++
-		if err := a.advanceDemo(ctx, r, i); err != nil {
-			return created, err
-		}
+	items := demo.Generate(a.plant, n, a.now(), seed)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		created atomic.Int64
+		next    atomic.Int64
+		wg      sync.WaitGroup
+	)
+	for range demoLoaders {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(items) {
+					return
+				}
+				isNew, err := a.loadDemoItem(ctx, seed, i, items[i])
+				if err != nil {
+					cancel(err)
+					return
+				}
+				if isNew {
+					created.Add(1)
+				}
+			}
+		})
 	}
-	return created, nil
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return int(created.Load()), err
+	}
+	return int(created.Load()), nil
+}
+
+// demoLoaders is how many demo reports are submitted at once.
+const demoLoaders = 16
+
+func (a *adminOps) loadDemoItem(ctx context.Context, seed int64, i int, it demo.Item) (bool, error) {
+	in := intake.Input{
+		Line: it.Line, Token: a.signer.LineToken(it.Line), Category: it.Category, Severity: it.Severity,
+		Title: it.Title, Body: it.Body, Station: it.Station, Role: it.Role,
+		Reporter: it.Reporter, Contact: it.Contact, Lang: it.Lang,
+	}
+	r, isNew, err := a.intake.Submit(ctx, in, intake.Meta{IdempotencyKey: fmt.Sprintf("demo-%d-%d", seed, i), At: it.At})
+	if err != nil {
+		return false, fmt.Errorf("demo report %d (%q): %w", i, it.Title, err)
+	}
+	if !isNew {
+		return false, nil
+	}
+	return true, a.advanceDemo(ctx, r, i)
 }
 
 // advanceDemo gives older demo reports a plausible life after submission.
