@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,25 +31,11 @@ const testAPIToken = "ff_test_0123456789abcdef"
 
 var testStart = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
 
-// syncBuffer collects log output from concurrent requests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-// records returns the JSON log records written so far.
-func (s *syncBuffer) records(t *testing.T) []map[string]any {
+// logRecords returns the JSON log records written to logs so far.
+func logRecords(t *testing.T, logs *testutil.SyncBuffer) []map[string]any {
 	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(s.b.String()), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 		if line == "" {
 			continue
 		}
@@ -72,7 +57,7 @@ type env struct {
 	signer  *signing.Signer
 	plant   *plant.Plant
 	metrics *metrics.Metrics
-	logs    *syncBuffer
+	logs    *testutil.SyncBuffer
 	clock   *testutil.Clock
 }
 
@@ -104,7 +89,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	p := plant.Sample()
 	svc := intake.New(intake.Deps{Store: sub, Plant: p, Signer: sg, Now: clk.Now})
 	m := metrics.New(st.QueueStats)
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	ready := opts.ready
 	if ready == nil {
 		ready = st.Ping

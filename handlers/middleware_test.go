@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/floorfeed/floorfeed/handlers"
+	"github.com/floorfeed/floorfeed/internal/testutil"
 	"github.com/floorfeed/floorfeed/store"
 )
 
@@ -91,7 +92,7 @@ func TestClientIPAndForwardedHeaders(t *testing.T) {
 			}
 			for i, want := range tc.wantIPs {
 				got := ""
-				for _, rec := range e.logs.records(t) {
+				for _, rec := range logRecords(t, e.logs) {
 					if rec["request_id"] == "ip-test-"+strconv.Itoa(i) && rec["msg"] == "http request" {
 						got, _ = rec["ip"].(string)
 					}
@@ -262,7 +263,7 @@ func (panickingReports) Report(context.Context, string) (store.Report, error) { 
 
 func TestPanicIsA500(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	srv, err := handlers.New(handlers.Deps{
 		Intake: e.intake, Reports: panickingReports{e.store}, Tokens: e.store, Ready: e.store.Ping,
 		Plant: e.plant, Signer: e.signer, Log: slog.New(slog.NewJSONHandler(logs, nil)),
@@ -280,7 +281,7 @@ func TestPanicIsA500(t *testing.T) {
 		t.Errorf("500 message %q shows the panic", er.Error.Message)
 	}
 	var sawStack bool
-	for _, r := range logs.records(t) {
+	for _, r := range logRecords(t, logs) {
 		if r["msg"] == "panic" && r["request_id"] == "panic-1" && strings.Contains(fmt.Sprint(r["stack"]), "goroutine") {
 			sawStack = true
 		}

@@ -332,7 +332,7 @@ func TestSubmitStoreFailureIs503(t *testing.T) {
 				t.Errorf("503 body %s shows the internal error", rec.Body)
 			}
 			logged := false
-			for _, r := range e.logs.records(t) {
+			for _, r := range logRecords(t, e.logs) {
 				if r["request_id"] == "req-503-test" && r["level"] == "ERROR" && strings.Contains(fmt.Sprint(r["err"]), cause.Error()) {
 					logged = true
 				}

@@ -35,15 +35,6 @@ func SubmissionOutcomes() []string {
 	}
 }
 
-// Job outcomes, the values of floorfeed_job_duration_seconds{outcome}.
-const (
-	JobOK     = "ok"     // acked
-	JobFailed = "failed" // failed, will be retried
-	JobDead   = "dead"   // failed for the last time: dead-lettered
-	// JobReleased: handed back unfinished at shutdown, for another worker.
-	JobReleased = "released"
-)
-
 // statsTimeout bounds the queue-stats call made during a scrape.
 const statsTimeout = 5 * time.Second
 
@@ -60,8 +51,8 @@ type Metrics struct {
 	// floorfeed_submissions_total{outcome}.
 	Submissions *prometheus.CounterVec
 	// JobDuration observes job handling time, recorded by the worker:
-	// floorfeed_job_duration_seconds{type,outcome} with outcome JobOK,
-	// JobFailed, JobDead or JobReleased.
+	// floorfeed_job_duration_seconds{type,outcome}, outcome as the worker
+	// reports it (ok, failed, dead, released).
 	JobDuration *prometheus.HistogramVec
 	// JobWait observes how long a job waited in the queue before its first
 	// delivery started: floorfeed_job_wait_seconds{type}. With JobDuration it

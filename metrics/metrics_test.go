@@ -33,7 +33,7 @@ func TestScrape(t *testing.T) {
 	m.Submissions.WithLabelValues(metrics.OutcomeCreated).Add(2)
 	m.Requests.WithLabelValues("POST", "/api/v1/reports", "201").Inc()
 	m.RequestDuration.WithLabelValues("POST", "/api/v1/reports").Observe(0.02)
-	m.JobDuration.WithLabelValues("process_report", metrics.JobOK).Observe(0.5)
+	m.JobDuration.WithLabelValues("process_report", "ok").Observe(0.5)
 
 	body := scrape(t, m)
 	for _, want := range []string{

@@ -51,8 +51,8 @@ type Deps struct {
 	Queue    Queue
 	Handlers map[string]Handler
 	Log      *slog.Logger
-	// Observe, if set, is told how each delivery ended: outcome is "ok",
-	// "failed" (will be retried), "dead" (last attempt failed) or "released".
+	// Observe, if set, is told how each delivery ended: outcome is one of
+	// the Outcome* constants.
 	Observe func(jobType, outcome string, d time.Duration)
 	// ObserveWait, if set, is told how long a job waited in the queue before
 	// its first delivery started.
@@ -61,6 +61,15 @@ type Deps struct {
 	// failed (default: 2s, 4s, 8s … capped at 5 minutes).
 	Backoff func(attempt int) time.Duration
 }
+
+// How a delivery ended, as told to Deps.Observe (and used as the outcome
+// label of floorfeed_job_duration_seconds).
+const (
+	OutcomeOK       = "ok"       // done and acked
+	OutcomeFailed   = "failed"   // failed; will be retried
+	OutcomeDead     = "dead"     // failed on the last attempt: dead-lettered
+	OutcomeReleased = "released" // handed back unfinished at shutdown, for another worker
+)
 
 // Worker runs jobs. Create it with New and start it with Run.
 type Worker struct {
@@ -191,7 +200,7 @@ func (w *Worker) runOne(ctx context.Context, j store.Job) {
 		w.d.ObserveWait(j.Type, max(0, start.Sub(j.EnqueuedAt)))
 	}
 	log := w.d.Log.With("job", j.ID, "type", j.Type, "attempt", j.Attempt, "report", j.ReportID)
-	outcome := "ok"
+	outcome := OutcomeOK
 	defer func() {
 		if w.d.Observe != nil {
 			w.d.Observe(j.Type, outcome, time.Since(start))
@@ -220,20 +229,20 @@ func (w *Worker) runOne(ctx context.Context, j store.Job) {
 		}
 		log.Debug("job done", "took", time.Since(start))
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
-		outcome = "released"
+		outcome = OutcomeReleased
 		if rerr := w.d.Queue.Release(sctx, j); rerr != nil {
 			log.Error("release job", "err", rerr)
 		}
 		log.Info("job released on shutdown")
 	default:
-		outcome = "failed"
+		outcome = OutcomeFailed
 		if j.Attempt >= store.MaxAttempts {
-			outcome = "dead"
+			outcome = OutcomeDead
 		}
 		if ferr := w.d.Queue.Fail(sctx, j, err.Error(), w.d.Backoff(j.Attempt)); ferr != nil {
 			log.Error("record job failure", "err", ferr, "job_err", err)
 		}
-		if outcome == "dead" {
+		if outcome == OutcomeDead {
 			log.Error("job dead-lettered", "err", err)
 		} else {
 			log.Warn("job failed; will retry", "err", err)

@@ -107,7 +107,7 @@ func TestProcessReportMarksReceivedOnce(t *testing.T) {
 	waitFor(t, "12 jobs processed", func() bool { return len(obs.list()) == 12 })
 	stop()
 	for _, o := range obs.list() {
-		if o != "ok" {
+		if o != worker.OutcomeOK {
 			t.Fatalf("outcomes = %v, want all ok", obs.list())
 		}
 	}
@@ -167,7 +167,7 @@ func TestFailingJobRetriesThenDeadLetters(t *testing.T) {
 	if n := calls.Load(); n != store.MaxAttempts {
 		t.Fatalf("handler ran %d times, want %d", n, store.MaxAttempts)
 	}
-	want := []string{"failed", "failed", "failed", "failed", "dead"}
+	want := []string{worker.OutcomeFailed, worker.OutcomeFailed, worker.OutcomeFailed, worker.OutcomeFailed, worker.OutcomeDead}
 	waitFor(t, "5 outcomes", func() bool { return len(obs.list()) == 5 })
 	for i, o := range obs.list() {
 		if o != want[i] {
@@ -199,7 +199,7 @@ func TestShutdownReleasesRunningJob(t *testing.T) {
 	stop := start(t, w)
 	<-started
 	stop()
-	if got := obs.list(); len(got) != 1 || got[0] != "released" {
+	if got := obs.list(); len(got) != 1 || got[0] != worker.OutcomeReleased {
 		t.Fatalf("outcomes = %v, want [released]", got)
 	}
 	// Released, not waiting out its one-hour lease: another worker gets it now.
@@ -227,7 +227,7 @@ func TestShutdownLetsShortJobsFinish(t *testing.T) {
 	stop := start(t, w)
 	<-started
 	stop()
-	if got := obs.list(); len(got) != 1 || got[0] != "ok" {
+	if got := obs.list(); len(got) != 1 || got[0] != worker.OutcomeOK {
 		t.Fatalf("outcomes = %v, want [ok]", got)
 	}
 	if st, _ := s.QueueStats(ctx); st != (store.QueueStats{}) {

@@ -244,12 +244,7 @@ func (c *adminClient) LoadDemo(ctx context.Context, n int, seed int64) (int, err
 // withAdmin runs fn with direct access to the store, or, when a running
 // server holds the embedded database, through that server's admin socket.
 func withAdmin(ctx context.Context, cfg *Config, fn func(admin) error) error {
-	log := slog.New(slog.DiscardHandler)
-	p, err := plant.Load(cfg.PlantFile)
-	if err != nil {
-		return fmt.Errorf("--config / FLOORFEED_CONFIG: %w", err)
-	}
-	be, err := openBackend(ctx, cfg, log, 300*time.Millisecond)
+	be, err := openBackend(ctx, cfg, slog.New(slog.DiscardHandler), 300*time.Millisecond)
 	if errors.Is(err, boltstore.ErrLocked) {
 		// A running server holds the database: ask it instead.
 		sock := filepath.Join(cfg.DataDir, adminSockName)
@@ -262,6 +257,10 @@ func withAdmin(ctx context.Context, cfg *Config, fn func(admin) error) error {
 		return err
 	}
 	defer be.Close()
+	p, err := plant.Load(cfg.PlantFile)
+	if err != nil {
+		return fmt.Errorf("--config / FLOORFEED_CONFIG: %w", err)
+	}
 	in := intake.New(intake.Deps{Store: be, Plant: p, Signer: be.Signer, Now: time.Now})
 	return fn(&adminOps{store: be, intake: in, plant: p, signer: be.Signer, now: time.Now})
 }

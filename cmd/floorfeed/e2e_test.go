@@ -117,6 +117,34 @@ func getJSON(t *testing.T, url, bearer string, v any) int {
 	return res.StatusCode
 }
 
+// receiptView is what the tests read of /api/v1/receipts/{receipt}.
+type receiptView struct {
+	Code    string `json:"code"`
+	Status  string `json:"status"`
+	Contact string `json:"contact"`
+	History []struct {
+		Action string `json:"action"`
+	} `json:"history"`
+}
+
+// waitReceived polls the reporter's view until a worker has processed the
+// report (status "received"), failing after 10 seconds.
+func waitReceived(t *testing.T, base, rcpt string) receiptView {
+	t.Helper()
+	var view receiptView
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if st := getJSON(t, base+"/api/v1/receipts/"+rcpt, "", &view); st != http.StatusOK {
+			t.Fatalf("GET /api/v1/receipts/%s = %d, want 200", rcpt, st)
+		}
+		if view.Status == "received" {
+			return view
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("receipt %s still %q after 10s, want received (processed by a worker)", rcpt, view.Status)
+		}
+	}
+}
+
 func reportFields(token string) map[string]string {
 	return map[string]string{
 		"line": "sx-1", "token": token, "category": "process", "severity": "high",
@@ -159,25 +187,8 @@ func TestSubmitReceiptProcessed(t *testing.T) {
 		}
 
 		// The worker processes it: the reporter sees "received".
-		var view struct {
-			Code    string `json:"code"`
-			Status  string `json:"status"`
-			Contact string `json:"contact"`
-			History []struct {
-				Action string `json:"action"`
-			} `json:"history"`
-		}
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			if st := getJSON(t, srv.URL+"/api/v1/receipts/"+rc.Receipt, "", &view); st != http.StatusOK {
-				t.Fatalf("GET receipt = %d", st)
-			}
-			if view.Status == "received" || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		if view.Status != "received" || view.Code != rc.Code || len(view.History) < 2 {
+		view := waitReceived(t, srv.URL, rc.Receipt)
+		if view.Code != rc.Code || len(view.History) < 2 {
 			t.Fatalf("receipt view = %+v, want code %s, status received, ≥2 history entries", view, rc.Code)
 		}
 		if view.Contact != "" {
@@ -277,17 +288,7 @@ func TestRedisOutage(t *testing.T) {
 	}
 	var rc receipt
 	_ = json.Unmarshal(body, &rc)
-	var view struct{ Status string }
-	for time.Now().Before(deadline) {
-		getJSON(t, srv.URL+"/api/v1/receipts/"+rc.Receipt, "", &view)
-		if view.Status == "received" {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if view.Status != "received" {
-		t.Fatalf("report after the outage: status %q, want received (the worker resumes)", view.Status)
-	}
+	waitReceived(t, srv.URL, rc.Receipt) // the worker resumes too
 }
 
 func TestTwoInstancesShareRedis(t *testing.T) {

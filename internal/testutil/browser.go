@@ -1,10 +1,8 @@
 package testutil
 
 import (
-	"bytes"
 	"context"
 	"os/exec"
-	"sync"
 	"testing"
 	"time"
 
@@ -55,7 +53,7 @@ func NewBrowser(tb testing.TB) context.Context {
 	bin := ChromeBinary(tb)
 	profile := tb.TempDir()
 
-	var out lockedBuffer // the browser's stdout and stderr, shown if the test fails
+	var out SyncBuffer // the browser's stdout and stderr, shown if the test fails
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), BrowserTimeout)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(bin),
@@ -125,37 +123,4 @@ func NewTab(tb testing.TB, ctx context.Context) context.Context {
 // viewport meta tag applies).
 func phoneViewport() chromedp.Action[chromedp.Void] {
 	return chromedp.EmulateViewport(PhoneWidth, PhoneHeight, chromedp.EmulateMobile, chromedp.EmulatePortrait, chromedp.EmulateScale(2))
-}
-
-// lockedBuffer is a bytes.Buffer that the browser's output goroutine and the
-// test can use at once.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Len()
-}
-
-// Tail returns the last n bytes written, or fewer.
-func (b *lockedBuffer) Tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	p := b.buf.Bytes()
-	return string(p[max(0, len(p)-n):])
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
