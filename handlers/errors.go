@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/floorfeed/floorfeed/i18n"
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/store"
 )
@@ -214,7 +215,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case c.Request().Method == http.MethodHead:
 		werr = c.NoContent(ae.status)
 	case wantsHTML(c):
-		werr = s.renderErrorPage(c, ae.status, lang, detail)
+		werr = s.renderErrorPage(c, ae.status, lang.String(), detail)
 	default:
 		werr = c.JSON(ae.status, errorBody{Error: detail})
 	}
@@ -239,13 +240,13 @@ func retrySeconds(d time.Duration) int {
 }
 
 // errorMessage is the plain sentence for an error in lang.
-func (s *Server) errorMessage(c echo.Context, lang string, ae *apiError) string {
+func (s *Server) errorMessage(c echo.Context, lang i18n.Lang, ae *apiError) string {
 	switch {
 	case ae.code == codeRateLimited:
-		return s.text.t(lang, "err."+ae.code, retrySeconds(ae.retryAfter))
-	case ae.code == codeUnavailable && c.Path() != routeReports:
+		return s.text.msg(lang, "err."+ae.code, retrySeconds(ae.retryAfter))
+	case ae.code == codeUnavailable && (c.Path() != routeReports || c.Request().Method != http.MethodPost):
 		// Only a submission has a report to keep.
-		return s.text.t(lang, "err.unavailable_read")
+		return s.text.msg(lang, "err.unavailable_read")
 	}
 	if msg, ok := s.text.lookup(lang, "err."+ae.code); ok {
 		return msg

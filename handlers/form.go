@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"github.com/floorfeed/floorfeed/i18n"
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/store"
@@ -72,19 +73,20 @@ func (s *Server) handleForm(c echo.Context) error {
 
 // newFormView builds the form for line with the reporter's values in (empty
 // for a new form) and, after a failed post, the problems to show.
-func (s *Server) newFormView(lang string, line plant.Line, token, key string, in intake.Input, fieldErrs map[string]string, message string) formView {
-	alt := otherLang(lang)
+func (s *Server) newFormView(lang i18n.Lang, line plant.Line, token, key string, in intake.Input, fieldErrs map[string]string, message string) formView {
+	alt := lang.Other()
+	l, a := lang.String(), alt.String() // plant names and page templates take codes
 	v := formView{
-		pageBase:    newPageBase(lang, s.text.t(lang, "form.heading")+" · "+line.Name.In(lang)),
-		PlantName:   s.plant.Name.In(lang),
+		pageBase:    newPageBase(l, s.text.msg(lang, "form.heading")+" · "+line.Name.In(l)),
+		PlantName:   s.plant.Name.In(l),
 		LineID:      line.ID,
-		LineName:    line.Name.In(lang),
-		LineNameAlt: line.Name.In(alt),
+		LineName:    line.Name.In(l),
+		LineNameAlt: line.Name.In(a),
 		Token:       token,
 		Key:         key,
 		Action:      routeReports,
-		SwitchLang:  alt,
-		SwitchURL:   "/r/" + url.PathEscape(line.ID) + "?" + url.Values{"t": {token}, "lang": {alt}}.Encode(),
+		SwitchLang:  a,
+		SwitchURL:   "/r/" + url.PathEscape(line.ID) + "?" + url.Values{"t": {token}, "lang": {a}}.Encode(),
 		Values:      in,
 		Errors:      map[string]string{},
 		Message:     message,
@@ -92,12 +94,12 @@ func (s *Server) newFormView(lang string, line plant.Line, token, key string, in
 	if v.LineNameAlt == v.LineName {
 		v.LineNameAlt = ""
 	}
-	v.Values.Lang = lang
+	v.Values.Lang = l
 
 	category := strings.ToLower(strings.TrimSpace(in.Category))
 	for _, cat := range s.plant.Categories {
 		v.Categories = append(v.Categories, option{
-			Value: cat.ID, Label: cat.Name.In(lang), AltLabel: cat.Name.In(alt), Selected: cat.ID == category,
+			Value: cat.ID, Label: cat.Name.In(l), AltLabel: cat.Name.In(a), Selected: cat.ID == category,
 		})
 	}
 	severity := strings.ToLower(strings.TrimSpace(in.Severity))
@@ -106,8 +108,8 @@ func (s *Server) newFormView(lang string, line plant.Line, token, key string, in
 	}
 	for _, sev := range store.Severities {
 		v.Severities = append(v.Severities, option{
-			Value: string(sev), Label: s.text.t(lang, "severity."+string(sev)),
-			AltLabel: s.text.t(alt, "severity."+string(sev)), Selected: string(sev) == severity,
+			Value: string(sev), Label: i18n.Severity(lang, sev),
+			AltLabel: i18n.Severity(alt, sev), Selected: string(sev) == severity,
 		})
 	}
 	station := strings.TrimSpace(in.Station)
@@ -117,8 +119,8 @@ func (s *Server) newFormView(lang string, line plant.Line, token, key string, in
 	role := strings.ToLower(strings.TrimSpace(in.Role))
 	for _, r := range store.Roles {
 		v.Roles = append(v.Roles, option{
-			Value: string(r), Label: s.text.t(lang, "role."+string(r)),
-			AltLabel: s.text.t(alt, "role."+string(r)), Selected: string(r) == role,
+			Value: string(r), Label: i18n.Role(lang, r),
+			AltLabel: i18n.Role(alt, r), Selected: string(r) == role,
 		})
 	}
 	for _, f := range sortedKeys(fieldErrs) {
@@ -164,7 +166,7 @@ func (s *Server) renderFormAgain(c echo.Context, in intake.Input, key string, er
 	lang := s.langOf(c)
 	msg := s.errorMessage(c, lang, ae)
 	if ae.code == codeIdempotencyMismatch {
-		msg = s.text.t(lang, "form.already_sent")
+		msg = s.text.msg(lang, "form.already_sent")
 	}
 	v := s.newFormView(lang, line, strings.TrimSpace(in.Token), key, in, ae.fields, msg)
 	return true, s.render(c, ae.status, "form.html", v)

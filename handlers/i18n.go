@@ -2,66 +2,40 @@ package handlers
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/floorfeed/floorfeed/intake"
+	"github.com/floorfeed/floorfeed/i18n"
 	"github.com/floorfeed/floorfeed/store"
+	"github.com/floorfeed/floorfeed/triage"
 )
 
-// Languages the interface speaks.
-const (
-	langZH = "zh"
-	langEN = "en"
-)
+// The language plumbing (the Lang type, Accept-Language negotiation) and
+// the domain labels (statuses, severities, roles, history actions, actors)
+// are package i18n's, shared with briefs and e-mails. This file keeps only
+// the HTTP layer's own messages: field names, error texts, page chrome.
 
-// otherLang is the second language shown under the first on bilingual pages.
+// otherLang is the second language shown under the first on bilingual
+// pages, as a code ("zh", "en") for the page templates.
 func otherLang(lang string) string {
-	if lang == langZH {
-		return langEN
-	}
-	return langZH
-}
-
-// negotiateLang picks zh or en from an Accept-Language header: the language
-// the client ranks higher, en when it names neither.
-func negotiateLang(acceptLanguage string) string {
-	best, bestQ := langEN, -1.0
-	for _, part := range strings.Split(acceptLanguage, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		lang := intake.NormalizeLang(tag)
-		if lang != langZH && lang != langEN {
-			continue
-		}
-		q := 1.0
-		for _, p := range strings.Split(params, ";") {
-			if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.TrimSpace(k) == "q" {
-				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-					q = f
-				}
-			}
-		}
-		if q > 0 && q > bestQ {
-			best, bestQ = lang, q
-		}
-	}
-	return best
+	l, _ := i18n.Parse(lang)
+	return l.Other().String()
 }
 
 // langOf is the language to answer c in: the one the request itself asked
-// for (the report's lang field, a page's ?lang=), else Accept-Language.
-func (s *Server) langOf(c echo.Context) string {
-	if l, ok := c.Get(ctxLang).(string); ok {
+// for (the report's lang field, a page's ?lang=), else Accept-Language,
+// else i18n.ClientFallback.
+func (s *Server) langOf(c echo.Context) i18n.Lang {
+	if l, ok := c.Get(ctxLang).(i18n.Lang); ok {
 		return l
 	}
-	return negotiateLang(c.Request().Header.Get("Accept-Language"))
+	return i18n.Negotiate("", c.Request().Header.Get("Accept-Language"))
 }
 
-// setLang records an explicit language choice (zh or en; others ignored).
+// setLang records an explicit language choice (a zh or en tag; others are
+// ignored, leaving Accept-Language to decide).
 func setLang(c echo.Context, lang string) {
-	if l := intake.NormalizeLang(lang); l == langZH || l == langEN {
+	if l, ok := i18n.Parse(lang); ok {
 		c.Set(ctxLang, l)
 	}
 }
@@ -74,20 +48,20 @@ type text struct{ zh, en string }
 type catalog map[string]text
 
 // lookup returns the message for key in lang.
-func (cat catalog) lookup(lang, key string) (string, bool) {
+func (cat catalog) lookup(lang i18n.Lang, key string) (string, bool) {
 	m, ok := cat[key]
 	if !ok {
 		return "", false
 	}
-	if lang == langZH {
-		return m.zh, true
+	if lang == i18n.En {
+		return m.en, true
 	}
-	return m.en, true
+	return m.zh, true
 }
 
-// t returns the message for key in lang, formatted with args; the key
+// msg returns the message for key in lang, formatted with args; the key
 // itself when there is no such message (visible in tests, harmless live).
-func (cat catalog) t(lang, key string, args ...any) string {
+func (cat catalog) msg(lang i18n.Lang, key string, args ...any) string {
 	m, ok := cat.lookup(lang, key)
 	if !ok {
 		return key
@@ -98,23 +72,30 @@ func (cat catalog) t(lang, key string, args ...any) string {
 	return m
 }
 
+// t is msg for the page templates, which carry the language as its code
+// ("zh", "en").
+func (cat catalog) t(lang, key string, args ...any) string {
+	l, _ := i18n.Parse(lang)
+	return cat.msg(l, key, args...)
+}
+
 // fieldMessage turns a field problem code into a sentence, e.g.
 // ("zh", "title", "required") → "标题为必填项".
-func (cat catalog) fieldMessage(lang, field, code string) string {
-	label := cat.t(lang, "field."+field)
+func (cat catalog) fieldMessage(lang i18n.Lang, field, code string) string {
+	label := cat.msg(lang, "field."+field)
 	if _, ok := cat["field."+field]; !ok {
 		label = field
 	}
 	switch code {
 	case store.CodeTooLong:
 		if n := fieldMax(field); n > 0 {
-			return cat.t(lang, "fieldcode.too_long_n", label, n)
+			return cat.msg(lang, "fieldcode.too_long_n", label, n)
 		}
 	case store.CodeRequired, store.CodeInvalid, store.CodeUnknown, fieldCodeType:
 	default:
 		code = store.CodeInvalid
 	}
-	return cat.t(lang, "fieldcode."+code, label)
+	return cat.msg(lang, "fieldcode."+code, label)
 }
 
 // fieldMax is the length limit of a field in characters, 0 if none is known.
@@ -134,6 +115,10 @@ func fieldMax(field string) int {
 		return store.MaxIdemKey
 	case "cursor":
 		return maxCursorLen
+	case "reply":
+		return triage.MaxReply
+	case "note":
+		return triage.MaxNote
 	}
 	return 0
 }
@@ -160,6 +145,9 @@ func newCatalog() catalog {
 		"field.status":          {"状态", "Status"},
 		"field.cursor":          {"分页游标", "Cursor"},
 		"field.q":               {"搜索", "Search"},
+		"field.team":            {"团队", "Team"},
+		"field.reply":           {"回复", "Reply"},
+		"field.note":            {"备注", "Note"},
 
 		// Field problems; %s is the label.
 		"fieldcode.required":         {"%s为必填项", "%s is required"},
@@ -187,53 +175,29 @@ func newCatalog() catalog {
 		"err." + codeInternal:             {"服务器内部错误。", "Internal server error."},
 
 		// Pages.
-		"page.error":        {"出错了", "Something went wrong"},
-		"page.back":         {"请用浏览器的返回键回到表单，已填写的内容仍在。", "Use your browser's Back button to return to the form; what you typed is still there."},
-		"page.request_id":   {"请求编号", "Request id"},
-		"form.heading":      {"报告问题", "Report an issue"},
-		"form.intro":        {"发现生产问题或改进点？一分钟内告诉研发团队。", "Noticed a production issue or an improvement? Tell R&D in under a minute."},
-		"form.choose":       {"请选择", "Choose"},
-		"form.optional":     {"（选填）", "(optional)"},
-		"form.submit":       {"提交报告", "Submit report"},
-		"form.privacy":      {"姓名和联系方式只有研发团队可见。", "Your name and contact are only visible to R&D."},
-		"form.switch":       {"English", "中文"},
-		"form.title_hint":   {"一句话说明问题", "The issue in one sentence"},
-		"form.body_hint":    {"现象、时间、批号、已采取的措施……", "What you saw, when, batch number, what was done…"},
-		"status.heading":    {"报告进度", "Report status"},
-		"status.code":       {"报告编号", "Report code"},
-		"status.line":       {"产线", "Line"},
-		"status.submitted":  {"提交时间", "Submitted"},
-		"status.updated":    {"更新时间", "Updated"},
-		"status.status":     {"当前状态", "Status"},
-		"status.reply":      {"研发回复", "Reply from R&D"},
-		"status.no_reply":   {"暂无回复。", "No reply yet."},
-		"status.history":    {"处理记录", "History"},
-		"status.bookmark":   {"请保存此页面链接，以便随时查看进度：", "Bookmark this page to check on your report:"},
-		"status.thanks":     {"感谢您的报告！", "Thank you for your report!"},
-		"by.reporter":       {"报告人", "Reporter"},
-		"by.system":         {"系统", "System"},
-		"by.R&D":            {"研发", "R&D"},
-		"action.created":    {"已提交", "Submitted"},
-		"action.processed":  {"已受理", "Processed"},
-		"action.status":     {"状态变更", "Status changed"},
-		"action.team":       {"转交团队", "Assigned to team"},
-		"action.reply":      {"研发回复", "R&D replied"},
-		"action.note":       {"备注", "Note"},
-		"state.new":         {"已提交", "Submitted"},
-		"state.received":    {"已受理", "Received"},
-		"state.triaged":     {"已分派", "Triaged"},
-		"state.in_progress": {"处理中", "In progress"},
-		"state.resolved":    {"已解决", "Resolved"},
-		"state.closed":      {"已关闭", "Closed"},
-		"severity.low":      {"低", "Low"},
-		"severity.medium":   {"中", "Medium"},
-		"severity.high":     {"高", "High"},
-		"severity.critical": {"紧急", "Critical"},
-		"role.operator":     {"操作工", "Operator"},
-		"role.technician":   {"技术员", "Technician"},
-		"role.engineer":     {"工程师", "Engineer"},
-		"role.researcher":   {"研究人员", "Researcher"},
-		"role.other":        {"其他", "Other"},
+		"page.error":       {"出错了", "Something went wrong"},
+		"page.back":        {"请用浏览器的返回键回到表单，已填写的内容仍在。", "Use your browser's Back button to return to the form; what you typed is still there."},
+		"page.request_id":  {"请求编号", "Request id"},
+		"form.heading":     {"报告问题", "Report an issue"},
+		"form.intro":       {"发现生产问题或改进点？一分钟内告诉研发团队。", "Noticed a production issue or an improvement? Tell R&D in under a minute."},
+		"form.choose":      {"请选择", "Choose"},
+		"form.optional":    {"（选填）", "(optional)"},
+		"form.submit":      {"提交报告", "Submit report"},
+		"form.privacy":     {"姓名和联系方式只有研发团队可见。", "Your name and contact are only visible to R&D."},
+		"form.switch":      {"English", "中文"},
+		"form.title_hint":  {"一句话说明问题", "The issue in one sentence"},
+		"form.body_hint":   {"现象、时间、批号、已采取的措施……", "What you saw, when, batch number, what was done…"},
+		"status.heading":   {"报告进度", "Report status"},
+		"status.code":      {"报告编号", "Report code"},
+		"status.line":      {"产线", "Line"},
+		"status.submitted": {"提交时间", "Submitted"},
+		"status.updated":   {"更新时间", "Updated"},
+		"status.status":    {"当前状态", "Status"},
+		"status.reply":     {"研发回复", "Reply from R&D"},
+		"status.no_reply":  {"暂无回复。", "No reply yet."},
+		"status.history":   {"处理记录", "History"},
+		"status.bookmark":  {"请保存此页面链接，以便随时查看进度：", "Bookmark this page to check on your report:"},
+		"status.thanks":    {"感谢您的报告！", "Thank you for your report!"},
 	}
 	return cat
 }

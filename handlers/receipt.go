@@ -8,62 +8,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/floorfeed/floorfeed/i18n"
 	"github.com/floorfeed/floorfeed/store"
+	"github.com/floorfeed/floorfeed/triage"
 )
 
 // maxReceiptLen bounds a receipt from a URL before it reaches the store
 // (real ones are 22 characters).
 const maxReceiptLen = 64
-
-// receiptView is the reporter's view of their report (GET
-// /api/v1/receipts/{receipt}): what they may see, never internal notes, nor
-// who at R&D did what, nor anyone's contact details.
-type receiptView struct {
-	Code      string        `json:"code"`
-	Line      string        `json:"line"`
-	Title     string        `json:"title"`
-	Status    store.Status  `json:"status"`
-	CreatedAt time.Time     `json:"created_at"`
-	UpdatedAt time.Time     `json:"updated_at"`
-	History   []publicEvent `json:"history"`
-	Reply     string        `json:"reply"`
-}
-
-// publicEvent is a history entry as the reporter sees it.
-type publicEvent struct {
-	At     time.Time `json:"at"`
-	By     string    `json:"by"` // "reporter", "system" or "R&D"
-	Action string    `json:"action"`
-	From   string    `json:"from,omitempty"`
-	To     string    `json:"to,omitempty"`
-	Text   string    `json:"text,omitempty"`
-}
-
-// publicBy hides the names of R&D staff and API tokens from the reporter.
-func publicBy(by string) string {
-	switch by {
-	case "reporter", "system":
-		return by
-	}
-	return "R&D"
-}
-
-func newReceiptView(r store.Report) receiptView {
-	v := receiptView{
-		Code: r.Code, Line: r.Line, Title: r.Title, Status: r.Status,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Reply: r.Reply,
-		History: []publicEvent{},
-	}
-	for _, ev := range r.History {
-		if ev.Internal || ev.Action == store.ActionNote {
-			continue
-		}
-		v.History = append(v.History, publicEvent{
-			At: ev.At, By: publicBy(ev.By), Action: ev.Action, From: ev.From, To: ev.To, Text: ev.Text,
-		})
-	}
-	return v
-}
 
 // reportByReceipt looks a receipt up, answering 404 for anything that
 // cannot be one.
@@ -80,13 +32,14 @@ func (s *Server) reportByReceipt(ctx context.Context, receipt string) (store.Rep
 	return r, nil
 }
 
-// handleReceipt serves GET /api/v1/receipts/{receipt}.
+// handleReceipt serves GET /api/v1/receipts/{receipt}: the reporter's view
+// of their report, as package triage decides it (triage.PublicView).
 func (s *Server) handleReceipt(c echo.Context) error {
 	r, err := s.reportByReceipt(c.Request().Context(), c.Param("receipt"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, newReceiptView(r))
+	return c.JSON(http.StatusOK, triage.PublicView(r))
 }
 
 // statusView is the reporter's status page.
@@ -126,22 +79,22 @@ func (s *Server) handleStatusPage(c echo.Context) error {
 		return err
 	}
 	lang := s.langOf(c)
-	alt := otherLang(lang)
-	rv := newReceiptView(r)
+	alt := lang.Other()
+	rv := triage.PublicView(r)
 	v := statusView{
-		pageBase:    newPageBase(lang, s.text.t(lang, "status.heading")+" "+r.Code),
-		SwitchURL:   "/s/" + url.PathEscape(receipt) + "?lang=" + alt,
+		pageBase:    newPageBase(lang.String(), s.text.msg(lang, "status.heading")+" "+rv.Code),
+		SwitchURL:   "/s/" + url.PathEscape(receipt) + "?lang=" + alt.String(),
 		Code:        rv.Code,
 		ReportTitle: rv.Title,
-		Status:      s.text.t(lang, "state."+string(rv.Status)),
-		StatusAlt:   s.text.t(alt, "state."+string(rv.Status)),
+		Status:      i18n.Status(lang, rv.Status),
+		StatusAlt:   i18n.Status(alt, rv.Status),
 		LineName:    rv.Line,
 		CreatedAt:   rv.CreatedAt,
 		UpdatedAt:   rv.UpdatedAt,
 		Reply:       rv.Reply,
 	}
 	if line, ok := s.plant.Line(rv.Line); ok {
-		v.LineName, v.LineNameAlt = line.Name.In(lang), line.Name.In(alt)
+		v.LineName, v.LineNameAlt = line.Name.In(lang.String()), line.Name.In(alt.String())
 		if v.LineNameAlt == v.LineName {
 			v.LineNameAlt = ""
 		}
@@ -152,19 +105,19 @@ func (s *Server) handleStatusPage(c echo.Context) error {
 	for _, ev := range rv.History {
 		se := statusEvent{
 			At:     ev.At,
-			Action: s.text.t(lang, "action."+ev.Action),
-			By:     s.text.t(lang, "by."+ev.By),
+			Action: i18n.Action(lang, ev.Action),
+			By:     i18n.Actor(lang, ev.By),
 			Text:   ev.Text,
 		}
-		if alt := s.text.t(alt, "action."+ev.Action); alt != se.Action {
+		if alt := i18n.Action(alt, ev.Action); alt != se.Action {
 			se.ActionAlt = alt
 		}
 		switch ev.Action {
 		case store.ActionCreated, store.ActionStatus:
-			se.To = s.text.t(lang, "state."+ev.To)
+			se.To = i18n.Status(lang, ev.To)
 		case store.ActionTeam:
 			if team, ok := s.plant.Team(ev.To); ok {
-				se.To = team.Name.In(lang)
+				se.To = team.Name.In(lang.String())
 			}
 		}
 		v.History = append(v.History, se)
