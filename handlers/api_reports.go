@@ -4,7 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -14,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/floorfeed/floorfeed/store"
+	"github.com/floorfeed/floorfeed/triage"
 )
 
 // Bounds on what the authenticated API accepts before asking the store.
@@ -132,6 +137,113 @@ func (s *Server) handleReportGet(c echo.Context) error {
 		return storeReadError(err)
 	}
 	return c.JSON(http.StatusOK, newAPIReport(r))
+}
+
+// handleReportPatch serves PATCH /api/v1/reports/{id}: a JSON object with
+// any of "status", "team", "reply" (the public answer to the reporter) and
+// "note" (internal), applied by package triage in one step under the API
+// token's name, each change with its history entry. It answers 200 with the
+// report as GET returns it (unchanged if nothing changed), 400 naming every
+// invalid or unexpected field, 404 for an unknown id, 415 for a body that is
+// not JSON, 503 if the store cannot be reached.
+func (s *Server) handleReportPatch(c echo.Context) error {
+	id := c.Param("id")
+	if id == "" || len(id) > maxReportIDLen {
+		return errNotFound()
+	}
+	ch, err := decodeChange(c.Request())
+	if err != nil {
+		return err
+	}
+	svc, err := s.triageService()
+	if err != nil {
+		return err
+	}
+	tok, _ := c.Get(ctxAPIToken).(store.APIToken)
+	ctx, cancel := context.WithTimeout(c.Request().Context(), storeReadTimeout)
+	defer cancel()
+	r, err := svc.Apply(ctx, id, tok.Name, ch)
+	var ve *store.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return errValidation(ve.Fields)
+	case errors.Is(err, store.ErrNotFound):
+		return errNotFound()
+	case errors.Is(err, triage.ErrBadActor):
+		// A token whose name the reporter would mistake for their own or
+		// the system's may not change reports.
+		return &apiError{status: http.StatusForbidden, code: codeForbidden, cause: err}
+	case err != nil:
+		return errUnavailable(err)
+	}
+	return c.JSON(http.StatusOK, newAPIReport(r))
+}
+
+// triageService returns the triage service over the server's reports. The
+// store behind Deps.Reports updates reports too (store.Reports does); a
+// reader that cannot is a wiring mistake, answered 500.
+func (s *Server) triageService() (*triage.Service, error) {
+	up, ok := s.reports.(triage.Reports)
+	if !ok {
+		return nil, fmt.Errorf("PATCH %s: Deps.Reports (%T) has no UpdateReport", routeReport, s.reports)
+	}
+	svc, err := triage.New(triage.Deps{Reports: up, Teams: s.plant, Now: s.now})
+	if err != nil {
+		return nil, fmt.Errorf("PATCH %s: %w", routeReport, err)
+	}
+	return svc, nil
+}
+
+// decodeChange reads a PATCH body: one JSON object whose members are
+// strings (or null, meaning "leave alone"). Unlike a report submission, it
+// refuses members it does not know: a misspelt "staus" silently changing
+// nothing would look like success to the R&D tool that sent it.
+func decodeChange(r *http.Request) (triage.Change, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	if err != nil || mt != echo.MIMEApplicationJSON {
+		return triage.Change{}, errUnsupported()
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return triage.Change{}, bodyReadError(err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return triage.Change{}, errBadRequest(err, nil)
+	}
+	if raw == nil {
+		return triage.Change{}, errBadRequest(errors.New("body is null, want a JSON object"), nil)
+	}
+	var in struct{ status, team, reply, note *string }
+	bad := map[string]string{}
+	for name, v := range raw {
+		var dst **string
+		switch name {
+		case "status":
+			dst = &in.status
+		case "team":
+			dst = &in.team
+		case "reply":
+			dst = &in.reply
+		case "note":
+			dst = &in.note
+		default:
+			bad[name] = fieldCodeNotAllowed
+			continue
+		}
+		if err := json.Unmarshal(v, dst); err != nil {
+			bad[name] = fieldCodeType
+		}
+	}
+	if len(bad) > 0 {
+		return triage.Change{}, errBadRequest(errors.New("unexpected or mistyped members"), bad)
+	}
+	ch := triage.Change{Team: in.team, Reply: in.reply, Note: in.note}
+	if in.status != nil {
+		st := store.Status(*in.status)
+		ch.Status = &st
+	}
+	return ch, nil
 }
 
 // parseFilter reads the list filters, reporting every bad one at once as a

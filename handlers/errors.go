@@ -35,7 +35,8 @@ const (
 
 // Field problem codes besides store's (required, too_long, invalid, unknown).
 const (
-	fieldCodeType = "type" // a JSON value of the wrong type
+	fieldCodeType       = "type"        // a JSON value of the wrong type
+	fieldCodeNotAllowed = "not_allowed" // a member this request may not send
 )
 
 // unavailableRetryAfter is the Retry-After sent with a 503.

@@ -91,7 +91,7 @@ func (cat catalog) fieldMessage(lang i18n.Lang, field, code string) string {
 		if n := fieldMax(field); n > 0 {
 			return cat.msg(lang, "fieldcode.too_long_n", label, n)
 		}
-	case store.CodeRequired, store.CodeInvalid, store.CodeUnknown, fieldCodeType:
+	case store.CodeRequired, store.CodeInvalid, store.CodeUnknown, fieldCodeType, fieldCodeNotAllowed:
 	default:
 		code = store.CodeInvalid
 	}
@@ -150,12 +150,13 @@ func newCatalog() catalog {
 		"field.note":            {"备注", "Note"},
 
 		// Field problems; %s is the label.
-		"fieldcode.required":         {"%s为必填项", "%s is required"},
-		"fieldcode.too_long_n":       {"%s过长（最多 %d 个字符）", "%s is too long (at most %d characters)"},
-		"fieldcode.too_long":         {"%s过长", "%s is too long"},
-		"fieldcode.invalid":          {"%s无效", "%s is not valid"},
-		"fieldcode.unknown":          {"%s不存在", "%s does not exist"},
-		"fieldcode." + fieldCodeType: {"%s的类型错误（应为文本）", "%s has the wrong type (expected text)"},
+		"fieldcode.required":               {"%s为必填项", "%s is required"},
+		"fieldcode.too_long_n":             {"%s过长（最多 %d 个字符）", "%s is too long (at most %d characters)"},
+		"fieldcode.too_long":               {"%s过长", "%s is too long"},
+		"fieldcode.invalid":                {"%s无效", "%s is not valid"},
+		"fieldcode.unknown":                {"%s不存在", "%s does not exist"},
+		"fieldcode." + fieldCodeType:       {"%s的类型错误（应为文本）", "%s has the wrong type (expected text)"},
+		"fieldcode." + fieldCodeNotAllowed: {"%s不能在此修改", "%s cannot be changed here"},
 
 		// Error messages by code.
 		"form.already_sent":               {"这份表单已经提交过（内容与现在不同）。如果要把现在的内容作为一份新报告提交，请再点一次提交。", "This form was already sent, with other content. To send what you see now as a new report, press Submit report again."},

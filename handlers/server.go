@@ -213,6 +213,7 @@ func New(d Deps) (*Server, error) {
 	e.GET(routeReceipt, s.handleReceipt)
 	e.GET(routeReports, s.handleReportList, s.requireToken)
 	e.GET(routeReport, s.handleReportGet, s.requireToken)
+	e.PATCH(routeReport, s.handleReportPatch, s.requireToken)
 	// Probes may use HEAD.
 	e.Match([]string{http.MethodGet, http.MethodHead}, routeHealthz, s.handleHealthz)
 	e.Match([]string{http.MethodGet, http.MethodHead}, routeReadyz, s.handleReadyz)

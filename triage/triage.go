@@ -90,6 +90,11 @@ type Change struct {
 	Note *string
 }
 
+// ErrBadActor is returned (wrapped) when the name a change is made under is
+// empty, too long, or one of the names the reporter is shown (ByReporter,
+// BySystem, ByRnD): R&D's change would look like the reporter's own.
+var ErrBadActor = errors.New("invalid actor name")
+
 // errUnchanged aborts an update that would change nothing, so nothing is
 // written.
 var errUnchanged = errors.New("unchanged")
@@ -100,17 +105,16 @@ var errUnchanged = errors.New("unchanged")
 // stored afterwards (as it was, if nothing changed).
 //
 // Errors: a *store.ValidationError naming each invalid field of ch (codes
-// store.CodeInvalid, CodeUnknown, CodeRequired, CodeTooLong), before the
-// store is asked; store.ErrNotFound (wrapped) for an unknown id; the
+// store.CodeInvalid, CodeUnknown, CodeRequired, CodeTooLong) and
+// ErrBadActor, both before the store is asked; store.ErrNotFound (wrapped) for an unknown id; the
 // store's errors (wrapped) otherwise.
 func (s *Service) Apply(ctx context.Context, id, by string, ch Change) (store.Report, error) {
 	by = strings.TrimSpace(by)
 	switch {
 	case by == "" || utf8.RuneCountInString(by) > MaxActor || !utf8.ValidString(by):
-		return store.Report{}, fmt.Errorf("triage report %s: actor %q must be a name of 1 to %d characters", id, by, MaxActor)
+		return store.Report{}, fmt.Errorf("triage report %s: %w %q: want 1 to %d characters", id, ErrBadActor, by, MaxActor)
 	case by == ByReporter || by == BySystem || by == ByRnD:
-		// The reporter would see R&D's change as their own or the system's.
-		return store.Report{}, fmt.Errorf("triage report %s: actor name %q is reserved", id, by)
+		return store.Report{}, fmt.Errorf("triage report %s: %w %q: reserved", id, ErrBadActor, by)
 	}
 	ch, err := s.normalize(ch)
 	if err != nil {

@@ -238,8 +238,8 @@ func TestApply(t *testing.T) {
 					t.Fatalf("Submit: %v", err)
 				}
 				for _, by := range []string{"", "  ", "R&D", "reporter", "system", strings.Repeat("x", triage.MaxActor+1)} {
-					if _, err := svc.SetStatus(ctx, sub.Report.ID, by, store.StatusTriaged); err == nil {
-						t.Errorf("SetStatus(by %q) succeeded, want an error", by)
+					if _, err := svc.SetStatus(ctx, sub.Report.ID, by, store.StatusTriaged); !errors.Is(err, triage.ErrBadActor) {
+						t.Errorf("SetStatus(by %q) = %v, want triage.ErrBadActor", by, err)
 					}
 				}
 				if r, _ := st.Report(ctx, sub.Report.ID); len(r.History) != 1 || r.Status != store.StatusNew {
