@@ -80,7 +80,7 @@ func (cat catalog) t(lang, key string, args ...any) string {
 }
 
 // fieldMessage turns a field problem code into a sentence, e.g.
-// ("zh", "title", "required") → "标题为必填项".
+// (i18n.Zh, "title", "required") → "标题为必填项".
 func (cat catalog) fieldMessage(lang i18n.Lang, field, code string) string {
 	label := cat.msg(lang, "field."+field)
 	if _, ok := cat["field."+field]; !ok {

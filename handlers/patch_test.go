@@ -336,3 +336,30 @@ func TestTriageSeenByReporter(t *testing.T) {
 		t.Errorf("authenticated history %v, want %v", actions, want)
 	}
 }
+
+// TestUnavailableReadMessage: only a submission has a report to keep, so
+// only a failed POST /api/v1/reports says it was not saved; listing,
+// reading and changing reports say the service is down.
+func TestUnavailableReadMessage(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ts := liveServer(t, e)
+	r := e.mustSubmit(nil)
+	if err := e.store.Close(); err != nil {
+		t.Fatalf("Close store: %v", err)
+	}
+	auth := []string{"Authorization", "Bearer " + testAPIToken, "Accept-Language", "en", "Content-Type", "application/json"}
+	for _, c := range []struct{ method, path, body string }{
+		{http.MethodGet, "/api/v1/reports", ""},
+		{http.MethodGet, "/api/v1/reports/" + r.ID, ""},
+		{http.MethodPatch, "/api/v1/reports/" + r.ID, `{"status": "triaged"}`},
+	} {
+		status, body := call(t, ts, c.method, c.path, c.body, auth...)
+		var er errorResponse
+		_ = json.Unmarshal([]byte(body), &er)
+		if status != http.StatusServiceUnavailable || er.Error.Code != "unavailable" ||
+			strings.Contains(er.Error.Message, "not been saved") || !strings.Contains(er.Error.Message, "temporarily unavailable") {
+			t.Errorf("%s %s with the store closed = %d %s, want 503 saying the service is unavailable (nothing about saving)",
+				c.method, c.path, status, body)
+		}
+	}
+}
