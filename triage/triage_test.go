@@ -309,3 +309,55 @@ func actions(evs []store.Event) []string {
 	}
 	return out
 }
+
+// TestConcurrentChanges: changes made at the same time by several people
+// are all kept, each with its entry, on both backends (the store retries
+// conflicting updates; triage's step must survive being run again).
+func TestConcurrentChanges(t *testing.T) {
+	const writers = 8
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			st := be.open(t)
+			svc, err := triage.New(triage.Deps{Reports: st, Teams: plant.Sample(), Now: testutil.NewClock(testStart).Now})
+			if err != nil {
+				t.Fatalf("triage.New: %v", err)
+			}
+			ctx := context.Background()
+			sub := storetest.MakeSubmission("key-concurrent", testStart, nil)
+			if _, _, err := st.Submit(ctx, sub); err != nil {
+				t.Fatalf("Submit: %v", err)
+			}
+			errs := make(chan error, writers)
+			for i := range writers {
+				go func() {
+					_, err := svc.Apply(ctx, sub.Report.ID, fmt.Sprint("user", i), triage.Change{
+						Note: ptr(fmt.Sprint("note ", i)), Status: ptr(store.StatusInProgress),
+					})
+					errs <- err
+				}()
+			}
+			for range writers {
+				if err := <-errs; err != nil {
+					t.Errorf("concurrent Apply: %v", err)
+				}
+			}
+			r, err := st.Report(ctx, sub.Report.ID)
+			if err != nil {
+				t.Fatalf("Report: %v", err)
+			}
+			notes, statuses := map[string]bool{}, 0
+			for _, ev := range r.History {
+				switch ev.Action {
+				case store.ActionNote:
+					notes[ev.Text] = true
+				case store.ActionStatus:
+					statuses++
+				}
+			}
+			if len(notes) != writers || statuses != 1 || r.Status != store.StatusInProgress {
+				t.Errorf("after %d concurrent notes and status changes: %d distinct notes, %d status entries, status %q; want %d, 1, in_progress",
+					writers, len(notes), statuses, r.Status, writers)
+			}
+		})
+	}
+}
