@@ -106,8 +106,8 @@ var errUnchanged = errors.New("unchanged")
 //
 // Errors: a *store.ValidationError naming each invalid field of ch (codes
 // store.CodeInvalid, CodeUnknown, CodeRequired, CodeTooLong) and
-// ErrBadActor, both before the store is asked; store.ErrNotFound (wrapped) for an unknown id; the
-// store's errors (wrapped) otherwise.
+// ErrBadActor, both before the store is asked; store.ErrNotFound (wrapped)
+// for an unknown id; the store's errors (wrapped) otherwise.
 func (s *Service) Apply(ctx context.Context, id, by string, ch Change) (store.Report, error) {
 	by = strings.TrimSpace(by)
 	switch {
@@ -120,9 +120,10 @@ func (s *Service) Apply(ctx context.Context, id, by string, ch Change) (store.Re
 	if err != nil {
 		return store.Report{}, fmt.Errorf("triage report %s: %w", id, err)
 	}
+	at := s.now()
 	var unchanged store.Report
 	r, err := s.reports.UpdateReport(ctx, id, func(r *store.Report) error {
-		if !apply(r, by, s.now(), ch) {
+		if !apply(r, by, at, ch) {
 			unchanged = *r
 			return errUnchanged
 		}
