@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"math"
 	"sync"
 	"time"
@@ -113,4 +114,64 @@ func (l *ipLimiter) size() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.entries)
+}
+
+// keyLocks is a lock per idempotency key, held while one submission of that
+// key is decided (rate limit, then store). Submissions of one key that
+// arrive together — a phone's outbox retrying, a double tap — then run one
+// after another: the first is counted against the rate limit and stored,
+// and those after it find it stored (see handleReportCreate). An entry lives
+// only while someone holds or waits for its key, so the map's size is
+// bounded by the requests in flight.
+type keyLocks struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	sem  chan struct{} // capacity 1: full while held
+	refs int           // holders and waiters; the entry goes at 0
+}
+
+func newKeyLocks() *keyLocks { return &keyLocks{m: map[string]*keyLock{}} }
+
+// lock waits until key is free and takes it, or returns ctx's error. The
+// returned func releases it and must be called exactly once.
+func (l *keyLocks) lock(ctx context.Context, key string) (unlock func(), err error) {
+	l.mu.Lock()
+	e, ok := l.m[key]
+	if !ok {
+		e = &keyLock{sem: make(chan struct{}, 1)}
+		l.m[key] = e
+	}
+	e.refs++
+	l.mu.Unlock()
+
+	select {
+	case e.sem <- struct{}{}:
+		return func() {
+			<-e.sem
+			l.release(key, e)
+		}, nil
+	case <-ctx.Done():
+		l.release(key, e)
+		return nil, ctx.Err()
+	}
+}
+
+// release drops one reference to e, and the entry with the last one.
+func (l *keyLocks) release(key string, e *keyLock) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e.refs--
+	if e.refs == 0 {
+		delete(l.m, key)
+	}
+}
+
+// size returns the number of keys held or waited for (for tests).
+func (l *keyLocks) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.m)
 }
