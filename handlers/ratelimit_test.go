@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"strconv"
 	"testing"
 	"time"
@@ -120,5 +122,54 @@ func TestCatalogComplete(t *testing.T) {
 		if !ok || m.zh == "" || m.en == "" {
 			t.Errorf("catalog[%q] = %+v, want both zh and en", k, m)
 		}
+	}
+}
+
+func TestKeyLocksSerialiseOneKey(t *testing.T) {
+	l := newKeyLocks()
+	ctx := context.Background()
+	unlockA, err := l.lock(ctx, "k")
+	if err != nil {
+		t.Fatalf("lock(k) = %v", err)
+	}
+	// Another key is independent.
+	unlockB, err := l.lock(ctx, "other")
+	if err != nil {
+		t.Fatalf("lock(other) while k is held = %v", err)
+	}
+	unlockB()
+
+	// A second holder of k waits until the first lets go.
+	got := make(chan func(), 1)
+	go func() {
+		u, err := l.lock(ctx, "k")
+		if err != nil {
+			t.Errorf("second lock(k) = %v", err)
+		}
+		got <- u
+	}()
+	select {
+	case <-got:
+		t.Fatal("second lock(k) returned while the first was held")
+	case <-time.After(50 * time.Millisecond):
+	}
+	unlockA()
+	select {
+	case u := <-got:
+		u()
+	case <-time.After(5 * time.Second):
+		t.Fatal("second lock(k) did not return after the first unlock")
+	}
+
+	// A waiter whose request ends gives up and leaves nothing behind.
+	unlockA, _ = l.lock(ctx, "k")
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := l.lock(cctx, "k"); !errors.Is(err, context.Canceled) {
+		t.Errorf("lock(k, cancelled ctx) while held = %v, want context.Canceled", err)
+	}
+	unlockA()
+	if n := l.size(); n != 0 {
+		t.Errorf("after every holder and waiter left: %d keys tracked, want 0", n)
 	}
 }
