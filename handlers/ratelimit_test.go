@@ -40,8 +40,8 @@ func TestIPLimiterDefaultBurst(t *testing.T) {
 		rate float64
 		want int
 	}{{0.5, 1}, {1, 1}, {2.5, 3}, {10, 10}} {
-		if got := newIPLimiter(tc.rate, 0).burst; got != tc.want {
-			t.Errorf("newIPLimiter(%v, 0).burst = %d, want %d", tc.rate, got, tc.want)
+		if got := newIPLimiter(tc.rate, 0).burst; got != float64(tc.want) {
+			t.Errorf("newIPLimiter(%v, 0).burst = %v, want %d", tc.rate, got, tc.want)
 		}
 	}
 }
@@ -171,5 +171,29 @@ func TestKeyLocksSerialiseOneKey(t *testing.T) {
 	unlockA()
 	if n := l.size(); n != 0 {
 		t.Errorf("after every holder and waiter left: %d keys tracked, want 0", n)
+	}
+}
+
+func TestIPLimiterRefund(t *testing.T) {
+	now := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	l := newIPLimiter(1, 2) // one token a minute, bursts of 2
+	l.allow("a", now)
+	l.allow("a", now)
+	if ok, _ := l.allow("a", now); ok {
+		t.Fatal("allow #3 within the minute = true, want the bucket empty")
+	}
+	l.refund("a", now.Add(time.Second))
+	if ok, _ := l.allow("a", now.Add(time.Second)); !ok {
+		t.Fatal("allow after a refund = false, want the refunded token")
+	}
+	// A refund never fills a bucket past its burst.
+	l.refund("b", now)
+	l.allow("b", now)
+	l.refund("b", now)
+	l.refund("b", now)
+	l.allow("b", now)
+	l.allow("b", now)
+	if ok, _ := l.allow("b", now); ok {
+		t.Error("allow #3 after extra refunds = true, want at most the burst of 2")
 	}
 }

@@ -256,3 +256,24 @@ func TestRateLimitNeedsReplays(t *testing.T) {
 		t.Fatalf("handlers.New(SubmitRate, Replays set) = %v, want it to work", err)
 	}
 }
+
+// TestAdmittedReplayDoesNotCount: replays that the limiter admits (the
+// client is within its limit) give their token back, so they never use up
+// the allowance of the client's next new report.
+func TestAdmittedReplayDoesNotCount(t *testing.T) {
+	e := newEnv(t, envOptions{config: handlers.Config{SubmitRate: 1, SubmitBurst: 2}})
+	body := e.validReport(map[string]any{"title": "重发三次"})
+	if rec := e.postJSON(body, "Idempotency-Key", "retry-1"); rec.Code != http.StatusCreated {
+		t.Fatalf("POST A = %d %s, want 201", rec.Code, rec.Body)
+	}
+	for i := range 3 {
+		if rec := e.postJSON(body, "Idempotency-Key", "retry-1"); rec.Code != http.StatusOK {
+			t.Fatalf("replay %d of A = %d %s, want 200", i+1, rec.Code, rec.Body)
+		}
+	}
+	if rec := e.postJSON(e.validReport(map[string]any{"title": "第二个报告"}), "Idempotency-Key", "new-2"); rec.Code != http.StatusCreated {
+		t.Fatalf("POST B (the second new report, burst 2) after replays of A = %d %s, want 201: the replays counted", rec.Code, rec.Body)
+	}
+	wantError(t, "POST C (the third new report)", e.postJSON(e.validReport(map[string]any{"title": "第三个"}), "Idempotency-Key", "new-3"),
+		http.StatusTooManyRequests, "rate_limited")
+}

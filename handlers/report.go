@@ -46,7 +46,8 @@ type submitResponse struct {
 // problems marked.
 //
 // The per-IP rate limit applies to new reports only: a replay of an accepted
-// report is answered from the store whatever the limit (see limitSubmission).
+// report is answered from the store whatever the limit (see limitSubmission),
+// and one that the limiter admitted gives its token back.
 //
 // Any failure of the store is a 503 (with Retry-After): the client keeps the
 // report and retries with the same key, which can never create a duplicate.
@@ -90,6 +91,11 @@ func (s *Server) handleReportCreate(c echo.Context) error {
 			err = errUnavailable(err)
 		}
 		return s.submitFailed(c, in, key, err)
+	}
+	if !created && s.limiter != nil {
+		// The limiter admitted a replay: it made no new report, so it
+		// gives its token back.
+		s.limiter.refund(rateLimitKey(c.RealIP()), s.now())
 	}
 	return s.answerSubmitted(c, r, created)
 }

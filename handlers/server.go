@@ -150,7 +150,7 @@ type Server struct {
 	limiter *ipLimiter // nil: no submission rate limit
 	replays ReplayFinder
 	// submitting serialises this instance's submissions of one idempotency
-	// key while a rate limit applies (see handleReportCreate).
+	// key while a rate limit applies (see limitSubmission).
 	submitting *keyLocks
 	text       catalog
 	pages      *pages
