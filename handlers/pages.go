@@ -24,8 +24,7 @@ var templateFS embed.FS
 // phone fetches it once per version), which lets the CSP allow styles from
 // 'self' only: no inline style, no hash to keep in step, no script.
 type pages struct {
-	tmpl   *template.Template
-	assets *static.Assets
+	tmpl *template.Template
 }
 
 // pageCSP is the Content-Security-Policy of every HTML page: everything from
@@ -34,7 +33,7 @@ const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-sr
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 func newPages(cat catalog, tz *time.Location, assets *static.Assets) (*pages, error) {
-	p := &pages{assets: assets}
+	p := &pages{}
 	funcs := template.FuncMap{
 		// asset is the current URL of a file of package static; naming a
 		// file that does not exist fails the render.

@@ -1,7 +1,8 @@
 // Package handlers is Floorfeed's HTTP layer: the public report form and
 // submission API, the reporter's status pages, the authenticated reports API,
-// health and metrics endpoints, and the middleware around them (request ids,
-// logging, metrics, body limits, client IPs, rate limiting, security headers).
+// the browser's files (package static), health and metrics endpoints, and the
+// middleware around them (request ids, logging, metrics, body limits, client
+// IPs, rate limiting, and each route area's cache and security headers).
 //
 // It is the only package that imports Echo; callers get an http.Handler.
 package handlers

@@ -16,11 +16,16 @@
 // Templates ask Assets.URL("style.css") for the current URL (the handlers
 // package exposes it as {{asset "style.css"}}). Lookup resolves a requested
 // path; the handlers answer 404 for an unknown name or a hash that is not the
-// current one. A redirect to the current URL was considered and rejected:
-// while two versions run side by side behind one load balancer, each would
-// redirect to its own hash and a browser could bounce between them; and the
-// pages that name a file are never reused without asking the server, so a
-// stale hash is only ever requested by a page that is itself gone.
+// current one, and keep that 404 out of caches.
+//
+// Why 404 and not a redirect to the current URL: while two versions run side
+// by side behind one load balancer, each would redirect to its own hash and a
+// browser could bounce between them. A stale hash is rare anyway: the pages
+// are no-store (the form: no-cache), so a page that names an old hash is one
+// a browser kept in its history from before an upgrade, and it then has the
+// stylesheet of that page cached too (for a year). What a 404 does cost: in a
+// mixed-version moment of a rolling upgrade, a page from a new instance whose
+// stylesheet request lands on an old one shows unstyled until reloaded.
 //
 // # Adding a file
 //
@@ -33,14 +38,16 @@
 // A service worker controls only the URLs under the path it is served from,
 // so the outbox's worker must be served at /sw.js to control the form at
 // /r/… and the status page at /s/…. It will live in assets/sw.js and be
-// served by a route of its own at GET /sw.js, NOT under a hashed URL:
-// browsers look for a new worker at the URL they registered, so that URL
-// must stay the same. That route sends the same bytes with
-// "Content-Type: text/javascript" and "Cache-Control: no-cache" (the browser
-// revalidates it on every update check; the ETag makes that cheap). The
-// worker refers to the other files by their hashed URLs (Assets.URL), so
-// its own bytes change, and browsers install it again, whenever they do.
-// See the comment at the static routes in handlers/server.go.
+// served by a route of its own at GET /sw.js, not under a hashed URL (nor
+// from /static/ with a Service-Worker-Allowed header): browsers look for a
+// new worker at the URL they registered, so that URL must stay the same.
+// That route sends the file with "Content-Type: text/javascript" and
+// "Cache-Control: no-cache" (the browser revalidates it on every update
+// check; the ETag makes that cheap). The worker must learn the other files'
+// hashed URLs from the server — the route can append a generated list made
+// with Assets.URL — so that its bytes change whenever theirs do and browsers
+// install the new worker. See the comment at the static routes in
+// handlers/server.go.
 package static
 
 import (
