@@ -277,3 +277,15 @@ func TestAdmittedReplayDoesNotCount(t *testing.T) {
 	wantError(t, "POST C (the third new report)", e.postJSON(e.validReport(map[string]any{"title": "第三个"}), "Idempotency-Key", "new-3"),
 		http.StatusTooManyRequests, "rate_limited")
 }
+
+// TestLimitedReplayNeedsTheToken: a rate-limited replay is answered from the
+// store only with the line's right QR token, as Submit would require.
+func TestLimitedReplayNeedsTheToken(t *testing.T) {
+	e := newEnv(t, envOptions{config: handlers.Config{SubmitRate: 1, SubmitBurst: 1}})
+	e.mustSubmit(map[string]any{"title": "要令牌"}, "Idempotency-Key", "tok-1")
+	wantError(t, "limited replay with a wrong token", e.postJSON(e.validReport(map[string]any{"title": "要令牌", "token": "wrong"}), "Idempotency-Key", "tok-1"),
+		http.StatusTooManyRequests, "rate_limited")
+	if rec := e.postJSON(e.validReport(map[string]any{"title": "要令牌"}), "Idempotency-Key", "tok-1"); rec.Code != http.StatusOK {
+		t.Errorf("limited replay with the right token = %d %s, want 200", rec.Code, rec.Body)
+	}
+}

@@ -104,8 +104,8 @@ func (s *Server) handleReportCreate(c echo.Context) error {
 // reports only. When the limiter admits it, it returns a release func to
 // call once the submission is decided, and nothing else: the hot path costs
 // no store round trip. When the limiter refuses it and the client sent an
-// idempotency key, the store is asked whether that key already holds this
-// payload's report; if so, that report is returned (answer it as a replay),
+// idempotency key and the line's right QR token, the store is asked whether
+// that key already holds this payload's report; if so, that report is returned (answer it as a replay),
 // if it holds another payload's, store.ErrIdempotencyMismatch, and
 // otherwise the 429.
 //
@@ -131,7 +131,10 @@ func (s *Server) limitSubmission(ctx context.Context, c echo.Context, in intake.
 		return release, nil, nil
 	}
 	refused := errRateLimited(wait)
-	if key == "" {
+	norm := intake.Normalize(in)
+	// Without a key there is nothing to replay; with a wrong QR token the
+	// store is not asked (Submit would refuse it before the store too).
+	if key == "" || !s.signer.CheckLineToken(norm.Line, norm.Token) {
 		release()
 		return nil, nil, refused
 	}
