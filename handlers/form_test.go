@@ -1,8 +1,6 @@
 package handlers_test
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -112,27 +110,5 @@ func TestFormResentWithOtherContent(t *testing.T) {
 	if page := e.apiGet("/api/v1/reports"); !strings.Contains(page.Body.String(), "and a second pump too") ||
 		strings.Count(page.Body.String(), `"code"`) != 2 {
 		t.Fatalf("reports after the resend = %s, want exactly the two reports", page.Body.String())
-	}
-}
-
-// TestInlineStyleMatchesCSP checks that the inline stylesheet of every page
-// is the one whose hash the Content-Security-Policy allows; otherwise
-// browsers would silently drop the styling.
-func TestInlineStyleMatchesCSP(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	r := e.mustSubmit(nil)
-	style := regexp.MustCompile(`(?s)<style>(.*?)</style>`)
-	for _, path := range []string{"/r/sx-1?t=" + e.token("sx-1"), "/s/" + r.Receipt, "/r/sx-1?t=bad"} {
-		rec := e.get(path)
-		m := style.FindAllStringSubmatch(rec.Body.String(), -1)
-		if len(m) != 1 {
-			t.Errorf("GET %s: %d <style> elements, want 1", path, len(m))
-			continue
-		}
-		sum := sha256.Sum256([]byte(m[0][1]))
-		want := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
-		if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, want) {
-			t.Errorf("GET %s: CSP %q does not allow the page's inline style (%s)", path, csp, want)
-		}
 	}
 }

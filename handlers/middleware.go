@@ -67,18 +67,91 @@ func requestIDOf(c echo.Context) string {
 	return rid
 }
 
-// securityHeaders sets the headers every response carries. Receipts and QR
-// tokens live in URLs, so nothing is sent as a referrer and nothing is
-// cached; pages load nothing but themselves and one hashed inline style.
-func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+// Cache-Control values of the route areas.
+const (
+	cacheNoStore = "no-store"
+	// cacheImmutable is for content-hashed URLs, whose content never changes.
+	cacheImmutable = "public, max-age=31536000, immutable"
+)
+
+// noDocumentCSP is the Content-Security-Policy of responses that are not
+// pages (JSON, probes, files): should one be opened as a document anyway, it
+// may load and run nothing and be framed by nobody.
+const noDocumentCSP = "default-src 'none'; frame-ancestors 'none'"
+
+// baseHeaders sets the headers every response carries. Receipts and QR
+// tokens live in URLs, so nothing is sent as a referrer. The page CSP and
+// no-store are defaults for URLs that no route area claims (their 404 may be
+// an HTML page); each area's policy middleware sets its own.
+func (s *Server) baseHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Content-Security-Policy", s.pages.csp)
 		h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-		h.Set("Cache-Control", "no-store")
+		h.Set("Content-Security-Policy", pageCSP)
+		h.Set(echo.HeaderCacheControl, cacheNoStore)
+		return next(c)
+	}
+}
+
+// setPolicy sets an area's CSP and Cache-Control; a handler may still set
+// its own Cache-Control after it.
+func setPolicy(c echo.Context, csp, cache string) {
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", csp)
+	h.Set(echo.HeaderCacheControl, cache)
+}
+
+// pagePolicy is the policy of the HTML pages: the page CSP (this origin
+// only, no inline style or script) and no-store, since they show personal
+// data (the status page) or carry one-time keys (the form, which relaxes it
+// to private, no-cache itself).
+func (s *Server) pagePolicy(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		setPolicy(c, pageCSP, cacheNoStore)
+		return next(c)
+	}
+}
+
+// apiPolicy is the policy of the JSON API, public and authenticated: no-store
+// (receipts, reports and tokens must not sit in a cache) and a CSP that
+// allows nothing. A browser's form post to POST /api/v1/reports is the one
+// API request answered with a page (the form again, or an error page), so
+// it gets the page CSP.
+func (s *Server) apiPolicy(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		csp := noDocumentCSP
+		if isBrowserFormPost(c.Request()) {
+			csp = pageCSP
+		}
+		setPolicy(c, csp, cacheNoStore)
+		return next(c)
+	}
+}
+
+// assetPolicy is the policy of the content-hashed files: cached by anyone for
+// a year and never revalidated. Anything but a success (a 404 for a stale
+// hash) is no-store, so a cache cannot keep a miss under a URL that a newer
+// instance would answer.
+func (s *Server) assetPolicy(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		setPolicy(c, noDocumentCSP, cacheImmutable)
+		res := c.Response()
+		res.Before(func() {
+			if res.Status != http.StatusOK && res.Status != http.StatusNotModified && res.Status != http.StatusPartialContent {
+				res.Header().Set(echo.HeaderCacheControl, cacheNoStore)
+			}
+		})
+		return next(c)
+	}
+}
+
+// opsPolicy is the policy of the probes and metrics: fresh every time.
+func (s *Server) opsPolicy(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		setPolicy(c, noDocumentCSP, cacheNoStore)
 		return next(c)
 	}
 }
@@ -228,19 +301,6 @@ func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
 			return fromXFF(r)
 		}
 		return fromRealIP(r)
-	}
-}
-
-// rateLimit applies the per-IP submission limit.
-func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if s.limiter == nil {
-			return next(c)
-		}
-		if ok, wait := s.limiter.allow(rateLimitKey(c.RealIP()), s.now()); !ok {
-			return errRateLimited(wait)
-		}
-		return next(c)
 	}
 }
 

@@ -130,55 +130,6 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 }
 
-func TestSecurityHeaders(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	r := e.mustSubmit(nil)
-	requests := map[string]*http.Request{
-		"GET /healthz":               httptest.NewRequest(http.MethodGet, "/healthz", nil),
-		"GET /r/sx-1":                httptest.NewRequest(http.MethodGet, "/r/sx-1?t="+e.token("sx-1"), nil),
-		"GET /s/<receipt>":           httptest.NewRequest(http.MethodGet, "/s/"+r.Receipt, nil),
-		"GET /api/v1/receipts/<x>":   httptest.NewRequest(http.MethodGet, "/api/v1/receipts/"+r.Receipt, nil),
-		"GET /nope (404)":            httptest.NewRequest(http.MethodGet, "/nope", nil),
-		"POST /api/v1/reports (415)": httptest.NewRequest(http.MethodPost, "/api/v1/reports", strings.NewReader("x")),
-		"GET /api/v1/reports (401)":  httptest.NewRequest(http.MethodGet, "/api/v1/reports", nil),
-		"DELETE /healthz (405)":      httptest.NewRequest(http.MethodDelete, "/healthz", nil),
-	}
-	for name, req := range requests {
-		rec := e.do(req)
-		h := rec.Header()
-		want := map[string]string{
-			"X-Content-Type-Options": "nosniff",
-			"X-Frame-Options":        "DENY",
-			"Referrer-Policy":        "no-referrer",
-			"Cache-Control":          "no-store",
-		}
-		if name == "GET /r/sx-1" {
-			// The form must come back on Back with its idempotency key.
-			want["Cache-Control"] = "private, no-cache"
-		}
-		for k, v := range want {
-			if h.Get(k) != v {
-				t.Errorf("%s: %s = %q, want %q", name, k, h.Get(k), v)
-			}
-		}
-		if !strings.Contains(h.Get("Permissions-Policy"), "camera=(self)") {
-			t.Errorf("%s: Permissions-Policy = %q, want camera=(self)", name, h.Get("Permissions-Policy"))
-		}
-		csp := h.Get("Content-Security-Policy")
-		for _, w := range []string{"default-src 'self'", "style-src 'self' 'sha256-", "frame-ancestors 'none'", "object-src 'none'"} {
-			if !strings.Contains(csp, w) {
-				t.Errorf("%s: Content-Security-Policy = %q, want it to contain %q", name, csp, w)
-			}
-		}
-		if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") || strings.Contains(csp, "*") {
-			t.Errorf("%s: Content-Security-Policy %q is not strict", name, csp)
-		}
-		if h.Get("X-Request-Id") == "" {
-			t.Errorf("%s: no X-Request-ID", name)
-		}
-	}
-}
-
 func TestRequestID(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	if got := e.get("/healthz", "X-Request-ID", "abc-123").Header().Get("X-Request-Id"); got != "abc-123" {

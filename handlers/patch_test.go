@@ -16,8 +16,8 @@ import (
 	"github.com/floorfeed/floorfeed/store"
 )
 
-// liveServer serves e over real HTTP for the test.
-func liveServer(t *testing.T, e *env) *httptest.Server {
+// serveEnv serves e over real HTTP for the test.
+func serveEnv(t *testing.T, e *env) *httptest.Server {
 	t.Helper()
 	ts := httptest.NewServer(e.srv)
 	t.Cleanup(ts.Close)
@@ -84,7 +84,7 @@ type apiReportBody struct {
 // Reports on sx-1 start with its owning team, separation.
 func TestReportPatch(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	ts := liveServer(t, e)
+	ts := serveEnv(t, e)
 	secret := addToken(t, e, "alice.zhang")
 
 	tests := []struct {
@@ -232,7 +232,7 @@ func TestReportPatch(t *testing.T) {
 // reply, and never the internal note or who at R&D did it.
 func TestTriageSeenByReporter(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	ts := liveServer(t, e)
+	ts := serveEnv(t, e)
 	secret := addToken(t, e, "alice.zhang")
 	r := e.mustSubmit(map[string]any{"reporter": "王工", "contact": "13800001234"})
 
@@ -342,7 +342,7 @@ func TestTriageSeenByReporter(t *testing.T) {
 // reading and changing reports say the service is down.
 func TestUnavailableReadMessage(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	ts := liveServer(t, e)
+	ts := serveEnv(t, e)
 	r := e.mustSubmit(nil)
 	if err := e.store.Close(); err != nil {
 		t.Fatalf("Close store: %v", err)

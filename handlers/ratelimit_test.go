@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"strconv"
 	"testing"
 	"time"
@@ -38,8 +40,8 @@ func TestIPLimiterDefaultBurst(t *testing.T) {
 		rate float64
 		want int
 	}{{0.5, 1}, {1, 1}, {2.5, 3}, {10, 10}} {
-		if got := newIPLimiter(tc.rate, 0).burst; got != tc.want {
-			t.Errorf("newIPLimiter(%v, 0).burst = %d, want %d", tc.rate, got, tc.want)
+		if got := newIPLimiter(tc.rate, 0).burst; got != float64(tc.want) {
+			t.Errorf("newIPLimiter(%v, 0).burst = %v, want %d", tc.rate, got, tc.want)
 		}
 	}
 }
@@ -79,5 +81,78 @@ func TestRateLimitKey(t *testing.T) {
 		if got := rateLimitKey(tc.ip); got != tc.want {
 			t.Errorf("rateLimitKey(%q) = %q, want %q", tc.ip, got, tc.want)
 		}
+	}
+}
+
+func TestKeyLocksSerialiseOneKey(t *testing.T) {
+	l := newKeyLocks()
+	ctx := context.Background()
+	unlockA, err := l.lock(ctx, "k")
+	if err != nil {
+		t.Fatalf("lock(k) = %v", err)
+	}
+	// Another key is independent.
+	unlockB, err := l.lock(ctx, "other")
+	if err != nil {
+		t.Fatalf("lock(other) while k is held = %v", err)
+	}
+	unlockB()
+
+	// A second holder of k waits until the first lets go.
+	got := make(chan func(), 1)
+	go func() {
+		u, err := l.lock(ctx, "k")
+		if err != nil {
+			t.Errorf("second lock(k) = %v", err)
+		}
+		got <- u
+	}()
+	select {
+	case <-got:
+		t.Fatal("second lock(k) returned while the first was held")
+	case <-time.After(50 * time.Millisecond):
+	}
+	unlockA()
+	select {
+	case u := <-got:
+		u()
+	case <-time.After(5 * time.Second):
+		t.Fatal("second lock(k) did not return after the first unlock")
+	}
+
+	// A waiter whose request ends gives up and leaves nothing behind.
+	unlockA, _ = l.lock(ctx, "k")
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := l.lock(cctx, "k"); !errors.Is(err, context.Canceled) {
+		t.Errorf("lock(k, cancelled ctx) while held = %v, want context.Canceled", err)
+	}
+	unlockA()
+	if n := l.size(); n != 0 {
+		t.Errorf("after every holder and waiter left: %d keys tracked, want 0", n)
+	}
+}
+
+func TestIPLimiterRefund(t *testing.T) {
+	now := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	l := newIPLimiter(1, 2) // one token a minute, bursts of 2
+	l.allow("a", now)
+	l.allow("a", now)
+	if ok, _ := l.allow("a", now); ok {
+		t.Fatal("allow #3 within the minute = true, want the bucket empty")
+	}
+	l.refund("a", now.Add(time.Second))
+	if ok, _ := l.allow("a", now.Add(time.Second)); !ok {
+		t.Fatal("allow after a refund = false, want the refunded token")
+	}
+	// A refund never fills a bucket past its burst.
+	l.refund("b", now)
+	l.allow("b", now)
+	l.refund("b", now)
+	l.refund("b", now)
+	l.allow("b", now)
+	l.allow("b", now)
+	if ok, _ := l.allow("b", now); ok {
+		t.Error("allow #3 after extra refunds = true, want at most the burst of 2")
 	}
 }

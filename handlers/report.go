@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -44,6 +45,10 @@ type submitResponse struct {
 // post gets a 303 to the status page instead, or the form again with the
 // problems marked.
 //
+// The per-IP rate limit applies to new reports only: a replay of an accepted
+// report is answered from the store whatever the limit (see limitSubmission),
+// and one that the limiter admitted gives its token back.
+//
 // Any failure of the store is a 503 (with Retry-After): the client keeps the
 // report and retries with the same key, which can never create a duplicate.
 func (s *Server) handleReportCreate(c echo.Context) error {
@@ -69,27 +74,109 @@ func (s *Server) handleReportCreate(c echo.Context) error {
 	// its retry will then get the 200 replay instead of a duplicate.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), submitStoreBudget)
 	defer cancel()
+
+	release, stored, err := s.limitSubmission(ctx, c, in, key)
+	if err != nil {
+		return s.submitFailed(c, in, key, err)
+	}
+	defer release()
+	if stored != nil {
+		return s.answerSubmitted(c, *stored, false)
+	}
+
 	r, created, err := s.intake.Submit(ctx, in, intake.Meta{IdempotencyKey: key})
 	if err != nil {
 		var ve *store.ValidationError
 		if !errors.As(err, &ve) && !errors.Is(err, intake.ErrBadToken) && !errors.Is(err, store.ErrIdempotencyMismatch) {
 			err = errUnavailable(err)
 		}
-		if isBrowserFormPost(req) {
-			if shown, rerr := s.renderFormAgain(c, in, key, err); shown {
-				return rerr
-			}
-		}
-		return err
+		return s.submitFailed(c, in, key, err)
 	}
+	if !created && s.limiter != nil {
+		// The limiter admitted a replay: it made no new report, so it
+		// gives its token back.
+		s.limiter.refund(rateLimitKey(c.RealIP()), s.now())
+	}
+	return s.answerSubmitted(c, r, created)
+}
 
+// limitSubmission applies the per-IP rate limit to a submission, to new
+// reports only. When the limiter admits it, it returns a release func to
+// call once the submission is decided, and nothing else: the hot path costs
+// no store round trip. When the limiter refuses it and the client sent an
+// idempotency key and the line's right QR token, the store is asked whether
+// that key already holds this payload's report; if so, that report is returned (answer it as a replay),
+// if it holds another payload's, store.ErrIdempotencyMismatch, and
+// otherwise the 429.
+//
+// Submissions of one key are serialised on this instance (keyLocks): the
+// second of two that arrive together waits for the first to be stored, and
+// then finds it, instead of being refused while the first is in flight.
+// Across instances (several behind one Redis) a replay that races its
+// original on another instance may still get a 429, and its retry the 200.
+func (s *Server) limitSubmission(ctx context.Context, c echo.Context, in intake.Input, key string) (release func(), stored *store.Report, err error) {
+	release = func() {}
+	if s.limiter == nil {
+		return release, nil, nil
+	}
+	if key != "" {
+		unlock, err := s.submitting.lock(ctx, key)
+		if err != nil {
+			return nil, nil, errUnavailable(fmt.Errorf("wait for another submission with the same idempotency key: %w", err))
+		}
+		release = unlock
+	}
+	ok, wait := s.limiter.allow(rateLimitKey(c.RealIP()), s.now())
+	if ok {
+		return release, nil, nil
+	}
+	refused := errRateLimited(wait)
+	norm := intake.Normalize(in)
+	// Without a key there is nothing to replay; with a wrong QR token the
+	// store is not asked (Submit would refuse it before the store too).
+	if key == "" || !s.signer.CheckLineToken(norm.Line, norm.Token) {
+		release()
+		return nil, nil, refused
+	}
+	rctx, cancel := context.WithTimeout(ctx, storeReadTimeout)
+	defer cancel()
+	r, err := s.replays.ReportByIdempotencyKey(rctx, key, intake.PayloadHash(in))
+	switch {
+	case err == nil:
+		return release, &r, nil
+	case errors.Is(err, store.ErrIdempotencyMismatch):
+		release()
+		return nil, nil, fmt.Errorf("rate-limited submission: %w", err)
+	case !errors.Is(err, store.ErrNotFound):
+		// The limiter's answer stands: the client retries after Retry-After
+		// either way, and then the store may answer.
+		s.log.Warn("look up a rate-limited submission's idempotency key", "request_id", requestIDOf(c), "err", err)
+	}
+	release()
+	return nil, nil, refused
+}
+
+// submitFailed answers a submission that did not go through: a browser's
+// form post gets the form again where that helps, anyone else the error.
+func (s *Server) submitFailed(c echo.Context, in intake.Input, key string, err error) error {
+	if isBrowserFormPost(c.Request()) {
+		if shown, rerr := s.renderFormAgain(c, in, key, err); shown {
+			return rerr
+		}
+	}
+	return err
+}
+
+// answerSubmitted answers a stored submission: 201 when created now, 200
+// for a replay, or a 303 to the status page for a browser's form post.
+func (s *Server) answerSubmitted(c echo.Context, r store.Report, created bool) error {
 	status, outcome := http.StatusOK, metrics.OutcomeReplayed
 	if created {
 		status, outcome = http.StatusCreated, metrics.OutcomeCreated
 	}
 	c.Set(ctxOutcome, outcome)
 	statusURL := "/s/" + r.Receipt
-	if isBrowserFormPost(req) {
+	if isBrowserFormPost(c.Request()) {
 		return c.Redirect(http.StatusSeeOther, statusURL)
 	}
 	// A replay answers with the body of the first answer: a report always

@@ -1,7 +1,8 @@
 // Package handlers is Floorfeed's HTTP layer: the public report form and
 // submission API, the reporter's status pages, the authenticated reports API,
-// health and metrics endpoints, and the middleware around them (request ids,
-// logging, metrics, body limits, client IPs, rate limiting, security headers).
+// the browser's files (package static), health and metrics endpoints, and the
+// middleware around them (request ids, logging, metrics, body limits, client
+// IPs, rate limiting, and each route area's cache and security headers).
 //
 // It is the only package that imports Echo; callers get an http.Handler.
 package handlers
@@ -24,6 +25,7 @@ import (
 	"github.com/floorfeed/floorfeed/metrics"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/signing"
+	"github.com/floorfeed/floorfeed/static"
 	"github.com/floorfeed/floorfeed/store"
 )
 
@@ -47,6 +49,7 @@ const (
 	routeHealthz      = "/healthz"
 	routeReadyz       = "/readyz"
 	routeMetrics      = "/metrics"
+	routeStatic       = "/static/*"
 	routeUnmatched    = "/*" // the route label of URLs no route matches
 	readyTimeout      = 2 * time.Second
 	storeReadTimeout  = 10 * time.Second
@@ -90,6 +93,17 @@ type ReportReader interface {
 	FindReports(ctx context.Context, f store.Filter) (store.Page, error)
 }
 
+// ReplayFinder answers a replayed submission from the store without
+// submitting it again (implemented by both store backends, in their idem.go).
+type ReplayFinder interface {
+	// ReportByIdempotencyKey returns the report stored under an idempotency
+	// key by a submission with the same payload hash. Errors:
+	// store.ErrNotFound when no report is stored under the key,
+	// store.ErrIdempotencyMismatch when one is but for another payload. It
+	// writes nothing.
+	ReportByIdempotencyKey(ctx context.Context, key, payloadHash string) (store.Report, error)
+}
+
 // TokenFinder finds API tokens (implemented by store.Tokens).
 type TokenFinder interface {
 	// TokenByHash finds a token by the hex SHA-256 of its secret, or store.ErrNotFound.
@@ -97,10 +111,15 @@ type TokenFinder interface {
 }
 
 // Deps are what the server needs. Intake, Reports, Tokens, Ready, Plant and
-// Signer are required; Metrics, Log and Now have defaults.
+// Signer are required; so is Replays when Config.SubmitRate limits
+// submissions (Reports is used when it implements ReplayFinder); Metrics,
+// Log and Now have defaults.
 type Deps struct {
 	Intake  *intake.Service
 	Reports ReportReader
+	// Replays answers a rate-limited replay of an accepted submission from
+	// the store, so that a retry is never refused for the rate limit.
+	Replays ReplayFinder
 	Tokens  TokenFinder
 	// Ready reports whether the store answers (GET /readyz).
 	Ready  func(context.Context) error
@@ -130,19 +149,32 @@ type Server struct {
 	now     func() time.Time
 	cfg     Config
 	limiter *ipLimiter // nil: no submission rate limit
-	text    catalog
-	pages   *pages
+	replays ReplayFinder
+	// submitting serialises this instance's submissions of one idempotency
+	// key while a rate limit applies (see limitSubmission).
+	submitting *keyLocks
+	text       catalog
+	pages      *pages
+	assets     *static.Assets
 }
 
-// New builds the server and its routes:
+// New builds the server and its routes, in areas that each have their own
+// middleware and header policy (see the register*Routes functions):
 //
-//	GET  /r/{line}?t={token}          mobile report form (HTML; 403 bad token, 404 unknown line)
-//	POST /api/v1/reports              submit (JSON, form-encoded, multipart); rate limited per IP
-//	GET  /api/v1/receipts/{receipt}   reporter's view (JSON)
-//	GET  /s/{receipt}                 reporter's status page (HTML)
-//	GET  /api/v1/reports              list with filters and cursor (Bearer token)
-//	GET  /api/v1/reports/{id}         one report (Bearer token)
-//	GET  /healthz, /readyz, /metrics  probes and Prometheus
+//	pages (HTML, page CSP, no-store; the form private, no-cache)
+//	  GET  /r/{line}?t={token}          mobile report form (403 bad token, 404 unknown line)
+//	  GET  /s/{receipt}                 reporter's status page
+//	public API (JSON, no-store)
+//	  POST /api/v1/reports              submit (JSON, form-encoded, multipart); new reports rate limited per IP
+//	  GET  /api/v1/receipts/{receipt}   reporter's view
+//	authenticated API (JSON, no-store, Bearer token or 401)
+//	  GET  /api/v1/reports              list with filters and cursor
+//	  GET  /api/v1/reports/{id}         one report
+//	  /api/v1/admin/...                 admin routes (registerAdminRoutes, another file)
+//	static assets (immutable for a year; 404 for an unknown or stale hash)
+//	  GET  /static/{name}.{hash}.{ext}
+//	ops (plain text, no-store)
+//	  GET  /healthz, /readyz, /metrics  probes and Prometheus
 func New(d Deps) (*Server, error) {
 	var missing []string
 	for name, ok := range map[string]bool{
@@ -158,9 +190,12 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("handlers.New: missing %s", strings.Join(missing, ", "))
 	}
 	s := &Server{
-		intake: d.Intake, reports: d.Reports, tokens: d.Tokens, ready: d.Ready,
+		intake: d.Intake, reports: d.Reports, replays: d.Replays, tokens: d.Tokens, ready: d.Ready,
 		plant: d.Plant, signer: d.Signer, metrics: d.Metrics, log: d.Log, now: d.Now,
 		cfg: d.Config, text: newCatalog(),
+	}
+	if s.replays == nil {
+		s.replays, _ = d.Reports.(ReplayFinder) // checked below when it is needed
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.New(nil)
@@ -195,9 +230,16 @@ func New(d Deps) (*Server, error) {
 		return nil, errors.New("handlers.New: SubmitRate and SubmitBurst must not be negative")
 	}
 	if s.cfg.SubmitRate > 0 {
+		if s.replays == nil {
+			return nil, errors.New("handlers.New: missing Replays (needed with a SubmitRate: a replay is answered from the store, never rate limited)")
+		}
 		s.limiter = newIPLimiter(s.cfg.SubmitRate, s.cfg.SubmitBurst)
+		s.submitting = newKeyLocks()
 	}
-	if s.pages, err = newPages(s.text, s.cfg.TimeZone); err != nil {
+	if s.assets, err = static.New(); err != nil {
+		return nil, fmt.Errorf("handlers.New: %w", err)
+	}
+	if s.pages, err = newPages(s.text, s.cfg.TimeZone, s.assets); err != nil {
 		return nil, fmt.Errorf("handlers.New: %w", err)
 	}
 
@@ -205,21 +247,128 @@ func New(d Deps) (*Server, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = ipExtractor(trusted)
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.requestID, s.securityHeaders, s.observe, s.recoverPanic(), s.bodyLimit)
+	// Every response: request id, the headers every response carries (with
+	// strict defaults for URLs no area claims), one log line and metrics,
+	// panics as 500s, bounded bodies.
+	e.Use(s.requestID, s.baseHeaders, s.observe, s.recoverPanic(), s.bodyLimit)
 
-	e.GET(routeForm, s.handleForm)
-	e.GET(routeStatusPage, s.handleStatusPage)
-	e.POST(routeReports, s.handleReportCreate, s.rateLimit)
-	e.GET(routeReceipt, s.handleReceipt)
-	e.GET(routeReports, s.handleReportList, s.requireToken)
-	e.GET(routeReport, s.handleReportGet, s.requireToken)
-	e.PATCH(routeReport, s.handleReportPatch, s.requireToken)
-	// Probes may use HEAD.
-	e.Match([]string{http.MethodGet, http.MethodHead}, routeHealthz, s.handleHealthz)
-	e.Match([]string{http.MethodGet, http.MethodHead}, routeReadyz, s.handleReadyz)
-	e.GET(routeMetrics, echo.WrapHandler(s.metrics.Handler()))
+	s.registerPageRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.pagePolicy}})
+	s.registerPublicAPIRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy}})
+	s.registerAuthAPIRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy, s.requireToken}})
+	s.registerAdminArea(e.Group(adminPrefix, s.apiPolicy, s.requireToken))
+	s.registerStaticRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.assetPolicy}})
+	s.registerOpsRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.opsPolicy}})
 	s.e = e
 	return s, nil
+}
+
+// routeGroup is one area of the site: routes registered together that share
+// middleware (their header policy, and authentication where it applies).
+//
+// Areas share path prefixes (the public and the authenticated API both live
+// under /api/v1, even on one path: POST /api/v1/reports is public, GET is
+// not), so an area is not an echo.Group, whose middleware would also answer
+// every unmatched URL under its prefix: routeGroup adds its middleware to
+// each route it registers and nothing else.
+type routeGroup struct {
+	e  *echo.Echo
+	mw []echo.MiddlewareFunc
+}
+
+// GET registers a GET route of the area.
+func (g routeGroup) GET(path string, h echo.HandlerFunc) {
+	g.e.Add(http.MethodGet, path, h, g.mw...)
+}
+
+// POST registers a POST route of the area.
+func (g routeGroup) POST(path string, h echo.HandlerFunc) {
+	g.e.Add(http.MethodPost, path, h, g.mw...)
+}
+
+// PATCH registers a PATCH route of the area.
+func (g routeGroup) PATCH(path string, h echo.HandlerFunc) {
+	g.e.Add(http.MethodPatch, path, h, g.mw...)
+}
+
+// Match registers one route for several methods (probes take HEAD too).
+func (g routeGroup) Match(methods []string, path string, h echo.HandlerFunc) {
+	for _, m := range methods {
+		g.e.Add(m, path, h, g.mw...)
+	}
+}
+
+// registerPageRoutes adds the reporter's HTML pages. They are public (the
+// QR token and the receipt are their credentials) and never stored by a
+// cache: the status page shows the report and its reply, and the form
+// carries a fresh idempotency key (it says private, no-cache itself, to come
+// back on Back with the same key).
+func (s *Server) registerPageRoutes(g routeGroup) {
+	g.GET(routeForm, s.handleForm)
+	g.GET(routeStatusPage, s.handleStatusPage)
+}
+
+// registerPublicAPIRoutes adds the API a phone uses without an account.
+func (s *Server) registerPublicAPIRoutes(g routeGroup) {
+	g.POST(routeReports, s.handleReportCreate)
+	g.GET(routeReceipt, s.handleReceipt)
+}
+
+// registerAuthAPIRoutes adds the API for R&D tools; g requires a Bearer
+// token (401 JSON without a valid one).
+func (s *Server) registerAuthAPIRoutes(g routeGroup) {
+	g.GET(routeReports, s.handleReportList)
+	g.GET(routeReport, s.handleReportGet)
+	g.PATCH(routeReport, s.handleReportPatch)
+}
+
+// adminPrefix is where the admin routes live.
+const adminPrefix = "/api/v1/admin"
+
+// adminRouteRegistrar is implemented by *Server once a file of this package
+// defines registerAdminRoutes.
+type adminRouteRegistrar interface {
+	registerAdminRoutes(g *echo.Group)
+}
+
+// registerAdminArea is the registration point of the admin routes.
+//
+// ADMIN ROUTES HOOK IN HERE. A file of this package (handlers/api_admin.go)
+// defines
+//
+//	func (s *Server) registerAdminRoutes(g *echo.Group)
+//
+// and adds its routes to g with paths relative to /api/v1/admin
+// (g.POST("/tokens", …) is POST /api/v1/admin/tokens). g already requires a
+// valid Bearer token (401 JSON otherwise, also for unmatched URLs under the
+// prefix) and sends JSON no-store headers; role checks are the admin
+// routes' own (g.Use or per route). Until the method exists this does
+// nothing; once it does, it is called here with no other change. (To make
+// the dependency explicit instead, replace the type check below with the
+// one line s.registerAdminRoutes(g).)
+func (s *Server) registerAdminArea(g *echo.Group) {
+	if r, ok := any(s).(adminRouteRegistrar); ok {
+		r.registerAdminRoutes(g)
+	}
+}
+
+// registerStaticRoutes adds the browser's files of package static under
+// their content-hashed URLs.
+//
+// The service worker will get its own route here, at the root scope it
+// needs (see package static): g.Match(GET, HEAD, "/sw.js", …) serving
+// assets/sw.js with Cache-Control: no-cache, not the immutable policy of
+// the hashed files, so that browsers pick up a new version.
+func (s *Server) registerStaticRoutes(g routeGroup) {
+	g.Match([]string{http.MethodGet, http.MethodHead}, routeStatic, s.handleAsset)
+}
+
+// registerOpsRoutes adds the probes and metrics. They are public: keep them
+// from the internet at the reverse proxy if the plant wants them private.
+func (s *Server) registerOpsRoutes(g routeGroup) {
+	// Probes may use HEAD.
+	g.Match([]string{http.MethodGet, http.MethodHead}, routeHealthz, s.handleHealthz)
+	g.Match([]string{http.MethodGet, http.MethodHead}, routeReadyz, s.handleReadyz)
+	g.GET(routeMetrics, echo.WrapHandler(s.metrics.Handler()))
 }
 
 // ServeHTTP implements http.Handler.

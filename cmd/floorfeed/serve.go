@@ -58,9 +58,11 @@ func newServer(ctx context.Context, cfg *Config) (*server, error) {
 
 	m := metrics.New(be.QueueStats)
 	in := intake.New(intake.Deps{Store: be, Plant: p, Signer: be.Signer, Now: time.Now})
+	replays, _ := be.Store.(handlers.ReplayFinder) // both backends (store/*/idem.go); handlers.New refuses a rate limit without it
 	h, err := handlers.New(handlers.Deps{
 		Intake:  in,
 		Reports: be,
+		Replays: replays,
 		Tokens:  be,
 		Ready:   be.Ping,
 		Plant:   p,

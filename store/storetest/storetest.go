@@ -35,6 +35,7 @@ func Run(t *testing.T, h Harness) {
 		{"SubmitReplay", testSubmitReplay},
 		{"SubmitConcurrentSameKey", testSubmitConcurrentSameKey},
 		{"SubmitConcurrentDistinct", testSubmitConcurrentDistinct},
+		{"ReportByIdempotencyKey", testReportByIdempotencyKey},
 		{"NotFound", testNotFound},
 		{"FindReports", testFindReports},
 		{"UpdateReport", testUpdateReport},
