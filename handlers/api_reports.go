@@ -155,14 +155,13 @@ func (s *Server) handleReportPatch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	svc, err := s.triageService()
-	if err != nil {
-		return err
+	if s.triage == nil {
+		return fmt.Errorf("PATCH %s: no triage service (Deps.Triage unset and Deps.Reports cannot update)", routeReport)
 	}
 	tok, _ := c.Get(ctxAPIToken).(store.APIToken)
 	ctx, cancel := context.WithTimeout(c.Request().Context(), storeReadTimeout)
 	defer cancel()
-	r, err := svc.Apply(ctx, id, tok.Name, ch)
+	r, err := s.triage.Apply(ctx, id, tok.Name, ch)
 	var ve *store.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -177,21 +176,6 @@ func (s *Server) handleReportPatch(c echo.Context) error {
 		return errUnavailable(err)
 	}
 	return c.JSON(http.StatusOK, newAPIReport(r))
-}
-
-// triageService returns the triage service over the server's reports. The
-// store behind Deps.Reports updates reports too (store.Reports does); a
-// reader that cannot is a wiring mistake, answered 500.
-func (s *Server) triageService() (*triage.Service, error) {
-	up, ok := s.reports.(triage.Reports)
-	if !ok {
-		return nil, fmt.Errorf("PATCH %s: Deps.Reports (%T) has no UpdateReport", routeReport, s.reports)
-	}
-	svc, err := triage.New(triage.Deps{Reports: up, Teams: s.plant, Now: s.now})
-	if err != nil {
-		return nil, fmt.Errorf("PATCH %s: %w", routeReport, err)
-	}
-	return svc, nil
 }
 
 // decodeChange reads a PATCH body: one JSON object whose members are

@@ -27,6 +27,7 @@ import (
 	"github.com/floorfeed/floorfeed/signing"
 	"github.com/floorfeed/floorfeed/static"
 	"github.com/floorfeed/floorfeed/store"
+	"github.com/floorfeed/floorfeed/triage"
 )
 
 // Default limits.
@@ -93,6 +94,14 @@ type ReportReader interface {
 	FindReports(ctx context.Context, f store.Filter) (store.Page, error)
 }
 
+// Triager changes what R&D decides about a report (implemented by
+// *triage.Service): status, team, reply and notes, each with its history
+// entry. Errors: *store.ValidationError, triage.ErrBadActor,
+// store.ErrNotFound, and the store's errors.
+type Triager interface {
+	Apply(ctx context.Context, id, by string, ch triage.Change) (store.Report, error)
+}
+
 // ReplayFinder answers a replayed submission from the store without
 // submitting it again (implemented by both store backends, in their idem.go).
 type ReplayFinder interface {
@@ -121,6 +130,10 @@ type Deps struct {
 	// the store, so that a retry is never refused for the rate limit.
 	Replays ReplayFinder
 	Tokens  TokenFinder
+	// Triage changes reports for PATCH /api/v1/reports/{id}; nil means a
+	// triage.Service over Reports when Reports can update reports too (the
+	// stores can).
+	Triage Triager
 	// Ready reports whether the store answers (GET /readyz).
 	Ready  func(context.Context) error
 	Plant  *plant.Plant
@@ -130,7 +143,8 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	// Log receives request logs and errors; nil discards them.
 	Log *slog.Logger
-	// Now is the clock for rate limiting; nil means time.Now.
+	// Now is the clock for rate limiting and history time stamps; nil means
+	// time.Now.
 	Now    func() time.Time
 	Config Config
 }
@@ -150,6 +164,7 @@ type Server struct {
 	cfg     Config
 	limiter *ipLimiter // nil: no submission rate limit
 	replays ReplayFinder
+	triage  Triager
 	// submitting serialises this instance's submissions of one idempotency
 	// key while a rate limit applies (see limitSubmission).
 	submitting *keyLocks
@@ -196,6 +211,14 @@ func New(d Deps) (*Server, error) {
 	}
 	if s.replays == nil {
 		s.replays, _ = d.Reports.(ReplayFinder) // checked below when it is needed
+	}
+	s.triage = d.Triage
+	if up, ok := d.Reports.(triage.Reports); ok && s.triage == nil {
+		t, err := triage.New(triage.Deps{Reports: up, Teams: d.Plant, Now: s.now})
+		if err != nil {
+			return nil, fmt.Errorf("handlers.New: %w", err)
+		}
+		s.triage = t
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.New(nil)
