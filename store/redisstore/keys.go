@@ -15,10 +15,14 @@ import (
 //	P:{P}:report:<id>              string: the report as JSON
 //	P:{P}:receipts                 hash receipt → report id
 //	P:{P}:idx:all                  zset, every report id (all scores 0, ordered by member)
-//	P:{P}:idx:line:<line>          zset, ids of the reports of one line
-//	P:{P}:idx:category:<category>  zset, ids by category
-//	P:{P}:idx:severity:<severity>  zset, ids by severity
-//	P:{P}:idx:status:<status>      zset, ids by status
+//	P:{P}:idx:<field>:<value>      zset, ids of the reports whose field (one of store.FilterFields) has
+//	                               that value, empty included (all scores 0, ordered by member):
+//	P:{P}:idx:line:<line>          ids of the reports of one line
+//	P:{P}:idx:category:<category>  ids by category
+//	P:{P}:idx:severity:<severity>  ids by severity
+//	P:{P}:idx:status:<status>      ids by status
+//	P:{P}:idx:team:<team>          ids by assigned team ("" for none); see Store.Reindex for
+//	                               reports stored before this index existed
 //	P:{P}:queue                    stream of jobs (field "job": job JSON), consumer group "workers"
 //	P:{P}:queue:leases             zset entry id → lease deadline (ms, server clock): in flight
 //	P:{P}:queue:retries            zset entry id → retry-at (ms, server clock): failed or released, waiting
@@ -61,15 +65,11 @@ func (k keyspace) idem(key string) string  { return k.base + "idem:" + key }
 func (k keyspace) report(id string) string { return k.base + "report:" + id }
 func (k keyspace) receipts() string        { return k.base + "receipts" }
 func (k keyspace) idxAll() string          { return k.base + "idx:all" }
-func (k keyspace) idxLine(v string) string { return k.base + "idx:line:" + v }
-func (k keyspace) idxCategory(v string) string {
-	return k.base + "idx:category:" + v
-}
-func (k keyspace) idxSeverity(v store.Severity) string {
-	return k.base + "idx:severity:" + string(v)
-}
-func (k keyspace) idxStatus(v store.Status) string {
-	return k.base + "idx:status:" + string(v)
+
+// idx is the index of the reports whose field (a store.FilterFields name)
+// has value v.
+func (k keyspace) idx(field, v string) string {
+	return k.base + "idx:" + field + ":" + v
 }
 func (k keyspace) queue() string   { return k.base + "queue" }
 func (k keyspace) leases() string  { return k.base + "queue:leases" }
@@ -79,15 +79,14 @@ func (k keyspace) dead() string    { return k.base + "queue:dead" }
 func (k keyspace) tokens() string  { return k.base + "tokens" }
 func (k keyspace) secret() string  { return k.base + "secret" }
 
-// fieldIndexes returns the value indexes r belongs to (not idx:all), in a
-// fixed order: line, category, severity, status.
-func (k keyspace) fieldIndexes(r *store.Report) [4]string {
-	return [4]string{
-		k.idxLine(r.Line),
-		k.idxCategory(r.Category),
-		k.idxSeverity(r.Severity),
-		k.idxStatus(r.Status),
+// fieldIndexes returns the value indexes r belongs to (not idx:all), one
+// per store.FilterFields entry, in that order.
+func (k keyspace) fieldIndexes(r *store.Report) []string {
+	out := make([]string, len(store.FilterFields))
+	for i, fd := range store.FilterFields {
+		out[i] = k.idx(fd.Name, fd.Value(r))
 	}
+	return out
 }
 
 // queueKeys are the keys every queue script takes, in this order.
