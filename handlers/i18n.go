@@ -160,6 +160,8 @@ func newCatalog() catalog {
 		"field.status":          {"状态", "Status"},
 		"field.cursor":          {"分页游标", "Cursor"},
 		"field.q":               {"搜索", "Search"},
+		"field.team":            {"团队", "Team"},
+		"field.min_severity":    {"最低严重程度", "Minimum severity"},
 
 		// Field problems; %s is the label.
 		"fieldcode.required":         {"%s为必填项", "%s is required"},
