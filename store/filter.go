@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"slices"
 	"time"
 )
@@ -184,4 +185,16 @@ func enumOf[T ~string](vs []T) []string {
 		out[i] = string(v)
 	}
 	return out
+}
+
+// Reindexer is implemented by backends that can rebuild their value
+// indexes from the stored reports.
+type Reindexer interface {
+	// Reindex puts every stored report into the index of each of its
+	// FilterFields values where it is missing, and returns how many index
+	// entries it added. It is idempotent and safe while the store is in
+	// use. Reports stored before an index existed (the team index: intake
+	// has always set Team from the line's default team) are found by that
+	// index's filter only after Reindex has run.
+	Reindex(ctx context.Context) (added int, err error)
 }

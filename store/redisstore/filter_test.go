@@ -214,3 +214,16 @@ func TestSubmitOneRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestReindex(t *testing.T) {
+	t.Parallel()
+	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
+	storetest.CheckReindex(t, s, func(t *testing.T) {
+		ctx := ctxT(t)
+		keys, err := s.c.Keys(ctx, s.k.idx("team", "*")).Result()
+		if err != nil || len(keys) == 0 {
+			t.Fatalf("KEYS team indexes = %v, %v", keys, err)
+		}
+		mustNil(t, "DEL team indexes", s.c.Del(ctx, keys...).Err())
+	})
+}

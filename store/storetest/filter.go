@@ -353,3 +353,37 @@ func testFilterUpdateMovesIndexes(t *testing.T, h Harness) {
 		t.Fatalf("FindReports(team separation) after the moves = %d reports, %v; want 4", len(page.Reports), err)
 	}
 }
+
+// CheckReindex checks a backend's Reindex on data as a version without the
+// team index left it: it stores reports with teams, calls dropTeamIndex to
+// remove every team index entry (as if they had been stored before the
+// index existed), and checks that team filters find them again after
+// Reindex, and that a second Reindex adds nothing.
+func CheckReindex(t *testing.T, s store.Store, dropTeamIndex func(t *testing.T)) {
+	t.Helper()
+	ctx := ctxT(t)
+	rx, ok := s.(store.Reindexer)
+	if !ok {
+		t.Fatalf("%T does not implement store.Reindexer", s)
+	}
+	const n = 1100 // more than one Reindex batch on either backend
+	all := seedFilterReports(t, s, n)
+	dropTeamIndex(t)
+	if page, err := s.FindReports(ctx, store.Filter{Team: "separation"}); err != nil || len(page.Reports) != 0 {
+		t.Fatalf("FindReports(team) after dropping the team index = %d reports, %v; want none (the test's premise)", len(page.Reports), err)
+	}
+	added, err := rx.Reindex(ctx)
+	if err != nil || added != n {
+		t.Fatalf("Reindex = %d, %v; want %d entries added (one team entry per report)", added, err, n)
+	}
+	for _, team := range filterTeams[:3] {
+		keep := func(r *store.Report) bool { return r.Team == team }
+		want := expectIDs(all, keep)
+		if got := pageThrough(t, s, store.Filter{Team: team}, 97, keep); !slices.Equal(got, want) {
+			t.Fatalf("after Reindex FindReports(team %s) = %d ids, want %d", team, len(got), len(want))
+		}
+	}
+	if added, err := rx.Reindex(ctx); err != nil || added != 0 {
+		t.Fatalf("second Reindex = %d, %v; want 0 added", added, err)
+	}
+}
