@@ -129,17 +129,34 @@ func (f Filter) Values(fd Field) (vals []string, cond bool) {
 }
 
 // Match reports whether r satisfies every condition of f except the cursor
-// and limit. Backends use it to check candidates taken from one index.
-func (f Filter) Match(r *Report) bool {
-	if !f.From.IsZero() && r.CreatedAt.Before(f.From) || !f.To.IsZero() && !r.CreatedAt.Before(f.To) {
-		return false
+// and limit. Backends use it to check candidates taken from one index; to
+// check many, Matcher works out f's conditions once.
+func (f Filter) Match(r *Report) bool { return f.Matcher()(r) }
+
+// Matcher returns Match for f with f's conditions worked out once.
+func (f Filter) Matcher() func(*Report) bool {
+	type cond struct {
+		fd   Field
+		vals []string
 	}
+	var conds []cond
 	for _, fd := range FilterFields {
-		if vals, cond := f.Values(fd); cond && !slices.Contains(vals, fd.value(r)) {
-			return false
+		if vals, ok := f.Values(fd); ok {
+			conds = append(conds, cond{fd, vals})
 		}
 	}
-	return true
+	from, to := f.From, f.To
+	return func(r *Report) bool {
+		if !from.IsZero() && r.CreatedAt.Before(from) || !to.IsZero() && !r.CreatedAt.Before(to) {
+			return false
+		}
+		for _, c := range conds {
+			if !slices.Contains(c.vals, c.fd.value(r)) {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 // one is the condition of a single-valued filter field.

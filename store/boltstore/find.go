@@ -20,9 +20,14 @@ type index struct {
 }
 
 // indexes are the secondary indexes, one per store.FilterFields entry, in
-// that order (which breaks ties in FindReports). The idx_team bucket is new
-// with the team filter: Open creates it in files made before, empty, and
-// Reindex adds the reports stored before it existed (see Reindex).
+// that order (which breaks ties in FindReports).
+//
+// idx_team is new with the team filter; Open creates it, empty, in files made
+// before. Those files do need their reports added: intake has always set
+// Team from the line's default team, so stored reports have teams, and
+// until Reindex runs a team filter finds none of them (no idx_counts entry:
+// FindReports answers "nothing" at once). Reindex is that migration; the
+// schema version that makes it run once belongs to the migrations change.
 var indexes = newIndexes()
 
 func newIndexes() []index {
@@ -108,6 +113,7 @@ func (s *Store) FindReports(ctx context.Context, f store.Filter) (store.Page, er
 		if len(prefixes) == 0 {
 			return nil
 		}
+		match := f.Matcher()
 		walk := newMerge(bucket, prefixes, lo, hi)
 		for k, v, prefix := walk.next(); k != nil; k, v, prefix = walk.next() {
 			id := k[len(prefix):]
@@ -122,7 +128,7 @@ func (s *Store) FindReports(ctx context.Context, f store.Filter) (store.Page, er
 			if err := json.Unmarshal(data, &r); err != nil {
 				return fmt.Errorf("decode report %s: %w", id, err)
 			}
-			if !f.Match(&r) {
+			if !match(&r) {
 				continue
 			}
 			page.Reports = append(page.Reports, r)

@@ -21,8 +21,9 @@ import (
 //	P:{P}:idx:category:<category>  ids by category
 //	P:{P}:idx:severity:<severity>  ids by severity
 //	P:{P}:idx:status:<status>      ids by status
-//	P:{P}:idx:team:<team>          ids by assigned team ("" for none); see Store.Reindex for
-//	                               reports stored before this index existed
+//	P:{P}:idx:team:<team>          ids by assigned team ("" for none). New with the team filter:
+//	                               reports stored before it (intake has always set Team from
+//	                               the line's default) are in it only after Store.Reindex
 //	P:{P}:queue                    stream of jobs (field "job": job JSON), consumer group "workers"
 //	P:{P}:queue:leases             zset entry id → lease deadline (ms, server clock): in flight
 //	P:{P}:queue:retries            zset entry id → retry-at (ms, server clock): failed or released, waiting

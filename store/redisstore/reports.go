@@ -137,6 +137,7 @@ func (s *Store) FindReports(ctx context.Context, f store.Filter) (store.Page, er
 	if conditions > 1 {
 		batch = int64(max(2*(size+1), 100))
 	}
+	match := f.Matcher()
 	var found []store.Report
 	for len(found) <= size {
 		ids, more, err := s.walkUnion(ctx, indexes, bottom, top, batch)
@@ -151,7 +152,7 @@ func (s *Store) FindReports(ctx context.Context, f store.Filter) (store.Page, er
 			return store.Page{}, fmt.Errorf("find reports: %w", err)
 		}
 		for i := range reports {
-			if f.Match(&reports[i]) {
+			if match(&reports[i]) {
 				found = append(found, reports[i])
 				if len(found) > size {
 					break
