@@ -147,6 +147,11 @@ func (s *Store) FindReports(ctx context.Context, f store.Filter) (store.Page, er
 		if len(ids) == 0 {
 			break
 		}
+		if need := size + 1 - len(found); conditions <= 1 && len(ids) > need {
+			// Every id of the walk matches: fetch only what the page needs
+			// (a union of several indexes can return several batches).
+			ids, more = ids[:need], true
+		}
 		reports, err := s.reports(ctx, ids)
 		if err != nil {
 			return store.Page{}, fmt.Errorf("find reports: %w", err)
