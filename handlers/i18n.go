@@ -146,6 +146,7 @@ func newCatalog() catalog {
 		"field.token":           {"二维码令牌", "QR token"},
 		"field.category":        {"类别", "Category"},
 		"field.severity":        {"严重程度", "Severity"},
+		"field.min_severity":    {"最低严重程度", "Minimum severity"},
 		"field.title":           {"标题", "Title"},
 		"field.body":            {"详细描述", "Details"},
 		"field.station":         {"工位", "Station"},
@@ -160,8 +161,6 @@ func newCatalog() catalog {
 		"field.status":          {"状态", "Status"},
 		"field.cursor":          {"分页游标", "Cursor"},
 		"field.q":               {"搜索", "Search"},
-		"field.team":            {"团队", "Team"},
-		"field.min_severity":    {"最低严重程度", "Minimum severity"},
 
 		// Field problems; %s is the label.
 		"fieldcode.required":         {"%s为必填项", "%s is required"},

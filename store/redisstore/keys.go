@@ -15,15 +15,15 @@ import (
 //	P:{P}:report:<id>              string: the report as JSON
 //	P:{P}:receipts                 hash receipt → report id
 //	P:{P}:idx:all                  zset, every report id (all scores 0, ordered by member)
-//	P:{P}:idx:<field>:<value>      zset, ids of the reports whose field (one of store.FilterFields) has
-//	                               that value, empty included (all scores 0, ordered by member):
-//	P:{P}:idx:line:<line>          ids of the reports of one line
-//	P:{P}:idx:category:<category>  ids by category
-//	P:{P}:idx:severity:<severity>  ids by severity
-//	P:{P}:idx:status:<status>      ids by status
-//	P:{P}:idx:team:<team>          ids by assigned team ("" for none). New with the team filter:
-//	                               reports stored before it (intake has always set Team from
-//	                               the line's default) are in it only after Store.Reindex
+//	P:{P}:idx:<field>:<value>      zset per store.FilterFields entry and value ("" included): the ids of
+//	                               the reports whose field has that value (scores 0, ordered by member)
+//	P:{P}:idx:team:<team>          zset, ids by assigned team ("" for none). New with the team filter:
+//	                               reports stored before it (intake has always set Team from the line's
+//	                               default team) are in it only after Store.Reindex
+//	P:{P}:idx:line:<line>          zset, ids of the reports of one line
+//	P:{P}:idx:category:<category>  zset, ids by category
+//	P:{P}:idx:severity:<severity>  zset, ids by severity
+//	P:{P}:idx:status:<status>      zset, ids by status
 //	P:{P}:queue                    stream of jobs (field "job": job JSON), consumer group "workers"
 //	P:{P}:queue:leases             zset entry id → lease deadline (ms, server clock): in flight
 //	P:{P}:queue:retries            zset entry id → retry-at (ms, server clock): failed or released, waiting
@@ -80,8 +80,8 @@ func (k keyspace) dead() string    { return k.base + "queue:dead" }
 func (k keyspace) tokens() string  { return k.base + "tokens" }
 func (k keyspace) secret() string  { return k.base + "secret" }
 
-// fieldIndexes returns the value indexes r belongs to (not idx:all), one
-// per store.FilterFields entry, in that order.
+// fieldIndexes returns the value indexes r belongs to (not idx:all), in a
+// fixed order: one per store.FilterFields entry, in that order.
 func (k keyspace) fieldIndexes(r *store.Report) []string {
 	out := make([]string, len(store.FilterFields))
 	for i, fd := range store.FilterFields {
