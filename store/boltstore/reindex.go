@@ -19,7 +19,8 @@ var _ store.Reindexer = (*Store)(nil)
 // values where it is missing (reports stored before idx_team existed are in
 // no team index), with its idx_counts entry, and returns how many entries
 // it added. It walks the reports in transactions of reindexChunk reports, so
-// writers wait at most one chunk. Running it again adds nothing.
+// writers wait at most one chunk. Running it again adds nothing. A schema
+// migration inside Open's transaction calls reindexTx instead.
 func (s *Store) Reindex(ctx context.Context) (int, error) {
 	added := 0
 	var after []byte // the last report id done
@@ -32,33 +33,9 @@ func (s *Store) Reindex(ctx context.Context) (int, error) {
 			last []byte
 		)
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			n, last = 0, nil
-			c := tx.Bucket(bReports).Cursor()
-			k, v := c.First()
-			if after != nil {
-				if k, v = c.Seek(after); bytes.Equal(k, after) {
-					k, v = c.Next()
-				}
-			}
-			for i := 0; k != nil && i < reindexChunk; i++ {
-				var r store.Report
-				if err := json.Unmarshal(v, &r); err != nil {
-					return fmt.Errorf("decode report %s: %w", k, err)
-				}
-				for _, ix := range indexes {
-					val := ix.value(&r)
-					if tx.Bucket(ix.bucket).Get(append(indexKey(val), r.ID...)) != nil {
-						continue
-					}
-					if err := addIndex(tx, ix, val, r.ID); err != nil {
-						return err
-					}
-					n++
-				}
-				last = bytes.Clone(k)
-				k, v = c.Next()
-			}
-			return nil
+			var err error
+			n, last, err = reindexFrom(tx, after, reindexChunk)
+			return err
 		})
 		if err != nil {
 			return added, fmt.Errorf("reindex: %w", classify(err))
@@ -69,4 +46,42 @@ func (s *Store) Reindex(ctx context.Context) (int, error) {
 		}
 		after = last
 	}
+}
+
+// reindexTx is Reindex within one transaction, for a schema migration.
+func reindexTx(tx *bolt.Tx) (int, error) {
+	n, _, err := reindexFrom(tx, nil, 0)
+	return n, err
+}
+
+// reindexFrom indexes up to max reports (max <= 0: all) with ids after
+// after (nil: from the first) and returns how many index entries it added
+// and the last report id it looked at (nil if there was none).
+func reindexFrom(tx *bolt.Tx, after []byte, max int) (added int, last []byte, err error) {
+	c := tx.Bucket(bReports).Cursor()
+	k, v := c.First()
+	if after != nil {
+		if k, v = c.Seek(after); bytes.Equal(k, after) {
+			k, v = c.Next()
+		}
+	}
+	for i := 0; k != nil && (max <= 0 || i < max); i++ {
+		var r store.Report
+		if err := json.Unmarshal(v, &r); err != nil {
+			return added, last, fmt.Errorf("decode report %s: %w", k, err)
+		}
+		for _, ix := range indexes {
+			val := ix.value(&r)
+			if tx.Bucket(ix.bucket).Get(append(indexKey(val), r.ID...)) != nil {
+				continue
+			}
+			if err := addIndex(tx, ix, val, r.ID); err != nil {
+				return added, last, err
+			}
+			added++
+		}
+		last = bytes.Clone(k)
+		k, v = c.Next()
+	}
+	return added, last, nil
 }
