@@ -38,6 +38,7 @@ func Run(t *testing.T, h Harness) {
 		{"NotFound", testNotFound},
 		{"FindReports", testFindReports},
 		{"FilterFields", testFilterFields},
+		{"FilterEachField", testFilterEachField},
 		{"FilterRandom", testFilterRandom},
 		{"FilterUpdateMovesIndexes", testFilterUpdateMovesIndexes},
 		{"UpdateReport", testUpdateReport},
