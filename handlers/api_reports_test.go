@@ -12,6 +12,7 @@ import (
 
 	"github.com/floorfeed/floorfeed/handlers"
 	"github.com/floorfeed/floorfeed/intake"
+	"github.com/floorfeed/floorfeed/store"
 )
 
 type listResp struct {
@@ -206,6 +207,152 @@ func TestAPIReportListFiltersAndPaging(t *testing.T) {
 		er := wantError(t, call, e.apiGet("/api/v1/reports?"+tc.q), 400, "validation")
 		if er.Error.Fields[tc.field] == "" {
 			t.Errorf("%s fields = %v, want a message for %q", call, er.Error.Fields, tc.field)
+		}
+	}
+}
+
+func TestAPIReportListTeamListsAndMinSeverity(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	type seed struct{ line, category, severity string }
+	// Teams come from the lines' defaults in the sample plant: sx-1 and
+	// calc-1 separation, elec-1 metallurgy, ndfeb-1 magnets.
+	seeds := []seed{
+		{"sx-1", "quality", "low"},
+		{"sx-1", "equipment", "critical"},
+		{"calc-1", "quality", "high"},
+		{"calc-1", "process", "medium"},
+		{"elec-1", "safety", "critical"},
+		{"ndfeb-1", "quality", "medium"},
+		{"sx-1", "idea", "low"},
+		{"elec-1", "quality", "high"},
+	}
+	ids := make([]string, len(seeds))
+	for i, s := range seeds {
+		r, _, err := e.intake.Submit(ctx, intake.Input{Line: s.line, Category: s.category, Severity: s.severity, Title: "seed"},
+			intake.Meta{SkipToken: true, At: testStart.Add(time.Duration(i) * time.Minute), IdempotencyKey: "lists-" + string(rune('a'+i))})
+		if err != nil {
+			t.Fatalf("seed %d: %v", i, err)
+		}
+		ids[i] = r.ID
+	}
+	// newest lists the ids of the given seeds, newest first.
+	newest := func(seedIdx ...int) []string {
+		var out []string
+		for i := len(ids) - 1; i >= 0; i-- {
+			if slices.Contains(seedIdx, i) {
+				out = append(out, ids[i])
+			}
+		}
+		return out
+	}
+	// listAll pages through GET /api/v1/reports?q with limit 2.
+	listAll := func(q string) []string {
+		t.Helper()
+		var got []string
+		cursor := ""
+		for pages := 0; pages < 10; pages++ {
+			path := "/api/v1/reports?limit=2&" + q
+			if cursor != "" {
+				path += "&cursor=" + url.QueryEscape(cursor)
+			}
+			rec := e.apiGet(path)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("GET %s = %d %s, want 200", path, rec.Code, rec.Body)
+			}
+			var l listResp
+			if err := json.Unmarshal(rec.Body.Bytes(), &l); err != nil {
+				t.Fatalf("GET %s body: %v", path, err)
+			}
+			for _, r := range l.Reports {
+				got = append(got, r.ID)
+			}
+			if l.NextCursor == "" {
+				return got
+			}
+			cursor = l.NextCursor
+		}
+		t.Fatalf("GET /api/v1/reports?%s: more than 10 pages", q)
+		return nil
+	}
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"team=separation", newest(0, 1, 2, 3, 6)},
+		{"team=magnets", newest(5)},
+		{"team=materials", nil},
+		{"line=elec-1,ndfeb-1", newest(4, 5, 7)},
+		{"line=elec-1&line=ndfeb-1", newest(4, 5, 7)},
+		{"line=elec-1,%20ndfeb-1,", newest(4, 5, 7)},
+		{"category=process&category=safety,idea", newest(3, 4, 6)},
+		{"min_severity=high", newest(1, 2, 4, 7)},
+		{"min_severity=critical", newest(1, 4)},
+		{"min_severity=low", newest(0, 1, 2, 3, 4, 5, 6, 7)},
+		{"min_severity=medium&severity=high", newest(2, 7)},
+		{"team=separation&min_severity=medium&category=quality,equipment", newest(1, 2)},
+		{"line=sx-1,elec-1&category=quality&min_severity=high", newest(7)},
+		{"team=metallurgy&status=new", newest(4, 7)},
+		{"line=", newest(0, 1, 2, 3, 4, 5, 6, 7)},
+	}
+	for _, tc := range tests {
+		if got := listAll(tc.q); !slices.Equal(got, tc.want) {
+			t.Errorf("GET /api/v1/reports?%s = %v, want %v", tc.q, got, tc.want)
+		}
+	}
+
+	bad := []struct{ q, field, code string }{
+		{"team=nobody", "team", "unknown"},
+		{"line=sx-1,nope-9", "line", "unknown"},
+		{"line=sx-1&line=nope-9", "line", "unknown"},
+		{"category=quality,gossip", "category", "unknown"},
+		{"min_severity=urgent", "min_severity", "invalid"},
+		{"min_severity=low&min_severity=high", "min_severity", "invalid"},
+		{"severity=low&severity=high", "severity", "invalid"},
+		{"status=new,triaged", "status", "invalid"},
+		{"team=separation&team=magnets", "team", "invalid"},
+		{"line=" + strings.Repeat("sx-1,", 51), "line", "invalid"},
+	}
+	for _, tc := range bad {
+		call := "GET /api/v1/reports?" + tc.q
+		er := wantError(t, call, e.apiGet("/api/v1/reports?"+tc.q), 400, "validation")
+		if er.Error.Fields[tc.field] == "" {
+			t.Errorf("%s fields = %v, want a message for %q", call, er.Error.Fields, tc.field)
+		}
+	}
+	// Every problem at once, each field named.
+	er := wantError(t, "GET with three bad filters", e.apiGet("/api/v1/reports?team=nobody&line=nope&min_severity=x"), 400, "validation")
+	for _, f := range []string{"team", "line", "min_severity"} {
+		if er.Error.Fields[f] == "" {
+			t.Errorf("GET with three bad filters: fields = %v, want %q among them", er.Error.Fields, f)
+		}
+	}
+}
+
+// TestAPIReportListEveryFilterField checks that every store.FilterFields
+// entry is a query parameter that takes a valid value and refuses a bogus
+// one: a field added to the store's list without the API handling it fails.
+func TestAPIReportListEveryFilterField(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	valid := map[string]string{ // the plant-defined fields: an id of the sample plant
+		"line": "sx-1", "category": "quality", "team": "separation",
+	}
+	for _, fd := range store.FilterFields {
+		v := valid[fd.Name]
+		if len(fd.Enum) > 0 {
+			v = fd.Enum[len(fd.Enum)-1]
+		}
+		if v == "" {
+			t.Errorf("filter field %q: the test knows no valid value for it", fd.Name)
+			continue
+		}
+		if rec := e.apiGet("/api/v1/reports?" + fd.Name + "=" + url.QueryEscape(v)); rec.Code != http.StatusOK {
+			t.Errorf("GET /api/v1/reports?%s=%s = %d %s, want 200", fd.Name, v, rec.Code, rec.Body)
+		}
+		call := "GET /api/v1/reports?" + fd.Name + "=bogus-value"
+		er := wantError(t, call, e.apiGet("/api/v1/reports?"+fd.Name+"=bogus-value"), 400, "validation")
+		if er.Error.Fields[fd.Name] == "" {
+			t.Errorf("%s fields = %v, want a message for %q", call, er.Error.Fields, fd.Name)
 		}
 	}
 }

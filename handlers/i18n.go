@@ -131,6 +131,7 @@ func newCatalog() catalog {
 		"field.token":           {"二维码令牌", "QR token"},
 		"field.category":        {"类别", "Category"},
 		"field.severity":        {"严重程度", "Severity"},
+		"field.min_severity":    {"最低严重程度", "Minimum severity"},
 		"field.title":           {"标题", "Title"},
 		"field.body":            {"详细描述", "Details"},
 		"field.station":         {"工位", "Station"},

@@ -197,19 +197,6 @@ func (r *Report) Validate() error {
 	return nil
 }
 
-// Filter selects reports. Zero fields match everything.
-type Filter struct {
-	From, To time.Time // CreatedAt in [From, To)
-	Line     string
-	Category string
-	Severity Severity
-	Status   Status
-	// Cursor is Page.NextCursor of the previous page.
-	Cursor string
-	// Limit is the page size; 0 means DefaultLimit, capped at MaxLimit.
-	Limit int
-}
-
 // Page sizes.
 const (
 	DefaultLimit = 50
@@ -225,21 +212,6 @@ func (f Filter) PageSize() int {
 		return MaxLimit
 	}
 	return f.Limit
-}
-
-// Match reports whether r satisfies every condition of f except the cursor
-// and limit. Backends use it to check candidates taken from one index.
-func (f Filter) Match(r *Report) bool {
-	switch {
-	case f.Line != "" && r.Line != f.Line,
-		f.Category != "" && r.Category != f.Category,
-		f.Severity != "" && r.Severity != f.Severity,
-		f.Status != "" && r.Status != f.Status,
-		!f.From.IsZero() && r.CreatedAt.Before(f.From),
-		!f.To.IsZero() && !r.CreatedAt.Before(f.To):
-		return false
-	}
-	return true
 }
 
 // IDRange returns the half-open range [lo, hi) of report IDs that f's time

@@ -8,9 +8,11 @@
 //	receipts   receipt → report id
 //	idem       idempotency key → {report id, payload hash, created (unix ns)}
 //	idem_time  created (8 bytes big-endian unix ns) ‖ key → empty; drives the purge
-//	idx_line, idx_category, idx_severity, idx_status
+//	idx_line, idx_category, idx_severity, idx_status, idx_team
+//	           one per store.FilterFields entry (idx_<field>):
 //	           indexKey(value) ‖ report id → empty, where indexKey(v) is v with NUL
-//	           bytes replaced by 0x01, followed by one NUL
+//	           bytes replaced by 0x01, followed by one NUL; every report is in each
+//	           index once, under its value ("" included)
 //	idx_counts field ‖ NUL ‖ indexKey(value) → count (8 bytes big-endian); picks the
 //	           most selective index in FindReports
 //	jobs       job id → jobRecord JSON (the job, its state and ready-at time)
@@ -115,10 +117,6 @@ var (
 	bReceipts  = []byte("receipts")
 	bIdem      = []byte("idem")
 	bIdemTime  = []byte("idem_time")
-	bIdxLine   = []byte("idx_line")
-	bIdxCat    = []byte("idx_category")
-	bIdxSev    = []byte("idx_severity")
-	bIdxStatus = []byte("idx_status")
 	bIdxCounts = []byte("idx_counts")
 	bJobs      = []byte("jobs")
 	bReady     = []byte("ready")
@@ -126,8 +124,8 @@ var (
 	bTokens    = []byte("tokens")
 	bMeta      = []byte("meta")
 
-	allBuckets = [][]byte{bReports, bReceipts, bIdem, bIdemTime, bIdxLine, bIdxCat, bIdxSev,
-		bIdxStatus, bIdxCounts, bJobs, bReady, bDead, bTokens, bMeta}
+	allBuckets = append([][]byte{bReports, bReceipts, bIdem, bIdemTime, bIdxCounts, bJobs, bReady,
+		bDead, bTokens, bMeta}, indexBuckets()...) // idx_<field>: see indexes
 )
 
 // Keys in the meta bucket.

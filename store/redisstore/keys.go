@@ -15,6 +15,11 @@ import (
 //	P:{P}:report:<id>              string: the report as JSON
 //	P:{P}:receipts                 hash receipt → report id
 //	P:{P}:idx:all                  zset, every report id (all scores 0, ordered by member)
+//	P:{P}:idx:<field>:<value>      zset per store.FilterFields entry and value ("" included): the ids of
+//	                               the reports whose field has that value (scores 0, ordered by member)
+//	P:{P}:idx:team:<team>          zset, ids by assigned team ("" for none). New with the team filter:
+//	                               reports stored before it (intake has always set Team from the line's
+//	                               default team) are in it only after Store.Reindex
 //	P:{P}:idx:line:<line>          zset, ids of the reports of one line
 //	P:{P}:idx:category:<category>  zset, ids by category
 //	P:{P}:idx:severity:<severity>  zset, ids by severity
@@ -61,15 +66,11 @@ func (k keyspace) idem(key string) string  { return k.base + "idem:" + key }
 func (k keyspace) report(id string) string { return k.base + "report:" + id }
 func (k keyspace) receipts() string        { return k.base + "receipts" }
 func (k keyspace) idxAll() string          { return k.base + "idx:all" }
-func (k keyspace) idxLine(v string) string { return k.base + "idx:line:" + v }
-func (k keyspace) idxCategory(v string) string {
-	return k.base + "idx:category:" + v
-}
-func (k keyspace) idxSeverity(v store.Severity) string {
-	return k.base + "idx:severity:" + string(v)
-}
-func (k keyspace) idxStatus(v store.Status) string {
-	return k.base + "idx:status:" + string(v)
+
+// idx is the index of the reports whose field (a store.FilterFields name)
+// has value v.
+func (k keyspace) idx(field, v string) string {
+	return k.base + "idx:" + field + ":" + v
 }
 func (k keyspace) queue() string   { return k.base + "queue" }
 func (k keyspace) leases() string  { return k.base + "queue:leases" }
@@ -80,14 +81,13 @@ func (k keyspace) tokens() string  { return k.base + "tokens" }
 func (k keyspace) secret() string  { return k.base + "secret" }
 
 // fieldIndexes returns the value indexes r belongs to (not idx:all), in a
-// fixed order: line, category, severity, status.
-func (k keyspace) fieldIndexes(r *store.Report) [4]string {
-	return [4]string{
-		k.idxLine(r.Line),
-		k.idxCategory(r.Category),
-		k.idxSeverity(r.Severity),
-		k.idxStatus(r.Status),
+// fixed order: one per store.FilterFields entry, in that order.
+func (k keyspace) fieldIndexes(r *store.Report) []string {
+	out := make([]string, len(store.FilterFields))
+	for i, fd := range store.FilterFields {
+		out[i] = k.idx(fd.Name, fd.Value(r))
 	}
+	return out
 }
 
 // queueKeys are the keys every queue script takes, in this order.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -64,11 +66,14 @@ func (s *Store) submitArgs(sub store.Submission) ([]string, []any, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// The first four field indexes come before the queue key, where they
+	// were before the team index was added; the others follow it.
 	fi := s.k.fieldIndexes(r)
-	keys := []string{
-		s.k.idem(sub.IdempotencyKey), s.k.report(r.ID), s.k.receipts(), s.k.idxAll(),
-		fi[0], fi[1], fi[2], fi[3], s.k.queue(),
-	}
+	keys := make([]string, 0, 5+len(fi))
+	keys = append(keys, s.k.idem(sub.IdempotencyKey), s.k.report(r.ID), s.k.receipts(), s.k.idxAll())
+	keys = append(keys, fi[:4]...)
+	keys = append(keys, s.k.queue())
+	keys = append(keys, fi[4:]...)
 	args := []any{sub.PayloadHash, r.ID, body, r.Receipt, int64(idemTTL / time.Second), jobJSON}
 	return keys, args, nil
 }
@@ -102,10 +107,12 @@ func (s *Store) ReportByReceipt(ctx context.Context, receipt string) (store.Repo
 }
 
 // FindReports returns one page of reports matching f, newest first. It walks
-// the most selective applicable index (fewest ids in the filter's id range)
-// from the top of the range down, in batches, and keeps the reports that
-// match every condition. It reads one report past the page to know whether
-// another page follows, so NextCursor is empty exactly on the last page.
+// the most selective applicable condition (fewest ids in the filter's id
+// range): the union of that field's value indexes for the values f accepts
+// (one index for a single value), merged in descending id order, or idx:all
+// with no condition. It keeps the reports that match every condition. It
+// reads one report past the page to know whether another page follows, so
+// NextCursor is empty exactly on the last page.
 func (s *Store) FindReports(ctx context.Context, f store.Filter) (store.Page, error) {
 	lo, hi := f.IDRange()
 	size := f.PageSize()
@@ -117,43 +124,47 @@ func (s *Store) FindReports(ctx context.Context, f store.Filter) (store.Page, er
 	if lo != "" {
 		bottom = "[" + lo
 	}
-	index, conditions, err := s.pickIndex(ctx, f, bottom, top)
+	indexes, conditions, err := s.pickIndex(ctx, f, bottom, top)
 	if err != nil {
 		return store.Page{}, fmt.Errorf("find reports: %w", err)
 	}
-	if index == "" {
-		return page, nil // an applicable index has nothing in range
+	if len(indexes) == 0 {
+		return page, nil // a condition's indexes have nothing in range
 	}
-	// One condition is fully answered by its index; with more, fetch more
+	// One condition is fully answered by its indexes; with more, fetch more
 	// candidates per round trip as some will not match.
 	batch := int64(size + 1)
 	if conditions > 1 {
 		batch = int64(max(2*(size+1), 100))
 	}
+	match := f.Matcher()
 	var found []store.Report
 	for len(found) <= size {
-		ids, err := s.c.ZRangeArgs(ctx, redis.ZRangeArgs{
-			Key: index, Start: top, Stop: bottom, ByLex: true, Rev: true, Count: batch,
-		}).Result()
+		ids, more, err := s.walkUnion(ctx, indexes, bottom, top, batch)
 		if err != nil {
-			return store.Page{}, fmt.Errorf("find reports: walk %s: %w", index, wrapErr(err))
+			return store.Page{}, fmt.Errorf("find reports: %w", err)
 		}
 		if len(ids) == 0 {
 			break
+		}
+		if need := size + 1 - len(found); conditions <= 1 && len(ids) > need {
+			// Every id of the walk matches: fetch only what the page needs
+			// (a union of several indexes can return several batches).
+			ids, more = ids[:need], true
 		}
 		reports, err := s.reports(ctx, ids)
 		if err != nil {
 			return store.Page{}, fmt.Errorf("find reports: %w", err)
 		}
 		for i := range reports {
-			if f.Match(&reports[i]) {
+			if match(&reports[i]) {
 				found = append(found, reports[i])
 				if len(found) > size {
 					break
 				}
 			}
 		}
-		if int64(len(ids)) < batch {
+		if !more {
 			break
 		}
 		top = "(" + ids[len(ids)-1]
@@ -166,50 +177,119 @@ func (s *Store) FindReports(ctx context.Context, f store.Filter) (store.Page, er
 	return page, nil
 }
 
-// pickIndex returns the index key to walk for f and how many value
-// conditions f has. With several, it picks the one with the fewest ids in
-// the lex range [bottom, top]; it returns "" if that count is zero (nothing
-// can match).
-func (s *Store) pickIndex(ctx context.Context, f store.Filter, bottom, top string) (string, int, error) {
-	var cands []string
-	if f.Line != "" {
-		cands = append(cands, s.k.idxLine(f.Line))
+// walkUnion returns the next ids of the union of indexes in the lex range
+// [bottom, top], in descending order, and whether the union may hold more
+// below the last of them. It reads up to batch ids from every index in one
+// pipeline and keeps the ids down to the highest "last id read" of an index
+// that may hold more: every id of the union above that bound has been read,
+// so nothing is skipped; the ids below it are read again next time (from
+// below the bound), so nothing is repeated.
+func (s *Store) walkUnion(ctx context.Context, indexes []string, bottom, top string, batch int64) ([]string, bool, error) {
+	args := redis.ZRangeArgs{Start: top, Stop: bottom, ByLex: true, Rev: true, Count: batch}
+	if len(indexes) == 1 {
+		args.Key = indexes[0]
+		ids, err := s.c.ZRangeArgs(ctx, args).Result()
+		if err != nil {
+			return nil, false, fmt.Errorf("walk %s: %w", indexes[0], wrapErr(err))
+		}
+		return ids, int64(len(ids)) == batch, nil
 	}
-	if f.Category != "" {
-		cands = append(cands, s.k.idxCategory(f.Category))
-	}
-	if f.Severity != "" {
-		cands = append(cands, s.k.idxSeverity(f.Severity))
-	}
-	if f.Status != "" {
-		cands = append(cands, s.k.idxStatus(f.Status))
-	}
-	switch len(cands) {
-	case 0:
-		return s.k.idxAll(), 0, nil
-	case 1:
-		return cands[0], 1, nil
-	}
-	counts := make([]*redis.IntCmd, len(cands))
+	cmds := make([]*redis.StringSliceCmd, len(indexes))
 	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, k := range cands {
-			counts[i] = p.ZLexCount(ctx, k, bottom, top)
+		for i, key := range indexes {
+			a := args
+			a.Key = key
+			cmds[i] = p.ZRangeArgs(ctx, a)
 		}
 		return nil
 	})
 	if err != nil {
-		return "", 0, fmt.Errorf("count index entries: %w", wrapErr(err))
+		return nil, false, fmt.Errorf("walk %d indexes: %w", len(indexes), wrapErr(err))
 	}
-	best, bestN := "", int64(-1)
-	for i, c := range counts {
-		if n := c.Val(); bestN < 0 || n < bestN {
-			best, bestN = cands[i], n
+	var (
+		ids   []string
+		bound string // the lowest id that is safe to return; "" = all of them
+		more  bool
+	)
+	for _, c := range cmds {
+		got := c.Val()
+		ids = append(ids, got...)
+		if int64(len(got)) == batch {
+			more = true
+			bound = max(bound, got[len(got)-1])
+		}
+	}
+	slices.SortFunc(ids, func(a, b string) int { return strings.Compare(b, a) })
+	ids = slices.Compact(ids) // a report is in one index per field; this is only care
+	if cut := slices.IndexFunc(ids, func(id string) bool { return id < bound }); more && cut >= 0 {
+		ids = ids[:cut]
+	}
+	return ids, more, nil
+}
+
+// pickIndex returns the indexes to walk for f (their union is the walk) and
+// how many fields f has conditions on. With several, it picks the field
+// whose accepted values have the fewest ids in the lex range [bottom, top]
+// (ties: fewer indexes, then store.FilterFields order); it returns no
+// indexes if that count is zero or a condition accepts no value (nothing can
+// match). With no condition it returns idx:all.
+func (s *Store) pickIndex(ctx context.Context, f store.Filter, bottom, top string) ([]string, int, error) {
+	var cands [][]string
+	for _, fd := range store.FilterFields {
+		vals, cond := f.Values(fd)
+		if !cond {
+			continue
+		}
+		if len(vals) == 0 {
+			return nil, 0, nil
+		}
+		keys := make([]string, len(vals))
+		for i, v := range vals {
+			keys[i] = s.k.idx(fd.Name, v)
+		}
+		cands = append(cands, keys)
+	}
+	switch len(cands) {
+	case 0:
+		return []string{s.k.idxAll()}, 0, nil
+	case 1:
+		if len(cands[0]) == 1 {
+			return cands[0], 1, nil
+		}
+	}
+	counts := make([][]*redis.IntCmd, len(cands))
+	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, keys := range cands {
+			for _, k := range keys {
+				counts[i] = append(counts[i], p.ZLexCount(ctx, k, bottom, top))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("count index entries: %w", wrapErr(err))
+	}
+	best, bestN := -1, int64(0)
+	for i, cs := range counts {
+		var n int64
+		for _, c := range cs {
+			n += c.Val()
+		}
+		if best < 0 || n < bestN || n == bestN && len(cands[i]) < len(cands[best]) {
+			best, bestN = i, n
 		}
 	}
 	if bestN == 0 {
-		return "", len(cands), nil
+		return nil, len(cands), nil
 	}
-	return best, len(cands), nil
+	// Indexes with nothing in range need no walking.
+	var walk []string
+	for j, c := range counts[best] {
+		if c.Val() > 0 {
+			walk = append(walk, cands[best][j])
+		}
+	}
+	return walk, len(cands), nil
 }
 
 // reports fetches reports by id with one MGET, in the order of ids, skipping

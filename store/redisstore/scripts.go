@@ -18,7 +18,7 @@ const errMismatch = "FFMISMATCH"
 //
 // KEYS[1] P:{P}:idem:<key> (string "<report id> <payload hash>")   KEYS[2] P:{P}:report:<id>   KEYS[3] P:{P}:receipts
 // KEYS[4] P:{P}:idx:all         KEYS[5..8] P:{P}:idx:line|category|severity|status:<value>
-// KEYS[9] P:{P}:queue
+// KEYS[9] P:{P}:queue          KEYS[10..] P:{P}:idx:<field>:<value> of store.FilterFields[4:] (team)
 // ARGV[1] payload hash   ARGV[2] report id   ARGV[3] report JSON   ARGV[4] receipt
 // ARGV[5] idempotency TTL (s)   ARGV[6] job JSON
 // Returns {1, id, stream entry id} when created; {0, stored id} on a replay
@@ -40,6 +40,9 @@ if ARGV[4] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[4], ARGV[2])
 end
 for i = 4, 8 do
+  redis.call('ZADD', KEYS[i], 0, ARGV[2])
+end
+for i = 10, #KEYS do
   redis.call('ZADD', KEYS[i], 0, ARGV[2])
 end
 local eid = redis.call('XADD', KEYS[9], '*', 'job', ARGV[6])
