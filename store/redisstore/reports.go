@@ -60,16 +60,24 @@ func (s *Store) submitArgs(sub store.Submission) ([]string, []any, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	jobJSON, err := marshalJob(sub.Job)
+	if sub.Job.ID == "" {
+		return nil, nil, errors.New("empty job id")
+	}
+	q, err := store.JobQueue(sub.Job)
+	if err != nil {
+		return nil, nil, err
+	}
+	jobJSON, err := marshalJob(sub.Job, q)
 	if err != nil {
 		return nil, nil, err
 	}
 	fi := s.k.fieldIndexes(r)
 	keys := []string{
 		s.k.idem(sub.IdempotencyKey), s.k.report(r.ID), s.k.receipts(), s.k.idxAll(),
-		fi[0], fi[1], fi[2], fi[3], s.k.queue(),
+		fi[0], fi[1], fi[2], fi[3], s.k.stream(q), s.k.jobs(), s.k.deadJobs(), s.k.acked(),
 	}
-	args := []any{sub.PayloadHash, r.ID, body, r.Receipt, int64(idemTTL / time.Second), jobJSON}
+	args := []any{sub.PayloadHash, r.ID, body, r.Receipt, int64(idemTTL / time.Second), jobJSON,
+		sub.Job.ID, q, ackedRetentionMS}
 	return keys, args, nil
 }
 

@@ -1,0 +1,65 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/floorfeed/floorfeed/store"
+)
+
+// Schema versions on Redis. Version 1 (up to commit 0025e45) recorded no
+// version and had one job queue (keys.go lists its keys); version 2 has one
+// queue per job class and records P:{P}:schema. Reports, receipts,
+// indexes, idempotency keys, tokens and the secret are the same in both.
+//
+// Open brings the data to version 2 with migrateScript, one batch per run:
+// each run moves up to migrateBatch schema-1 entries and dead letters into
+// the report queue (all schema-1 jobs were report jobs) and deletes them
+// from the v1 keys, atomically; the run that finds nothing left sets
+// P:{P}:schema. Several instances starting at once each run batches; as
+// every batch is atomic and removes what it moved, no job is moved twice
+// or lost, and no lock is needed (a lock would only keep them from sharing
+// the work). An empty store takes one run and is set to version 2.
+//
+// A rolling upgrade keeps old instances running next to new ones; they
+// still add jobs to the v1 stream (and may dead-letter into the v1 list).
+// So every Claim of the report queue checks for the v1 keys (one EXISTS
+// each inside claimScript) and, while they exist, moves a batch first. A
+// job an old instance has leased is moved too and is due again at once in
+// the report queue: at worst it runs twice, which the at-least-once queue
+// allows (handlers are idempotent); the old instance's late Ack or Fail on
+// the v1 stream finds nothing and does no harm.
+
+// migrateBatch bounds the work of one migrateScript run.
+const migrateBatch = 500
+
+// migrate brings the installation to store.SchemaVersion, or refuses a newer one.
+func (s *Store) migrate(ctx context.Context) error {
+	keys := append(s.k.claimKeys(store.QueueReport), s.k.schema())
+	moved := false
+	for {
+		res, err := s.runQueueScript(ctx, migrateScript, store.QueueReport, keys,
+			migrateBatch, ackedRetentionMS, store.SchemaVersion).Int64Slice()
+		if err != nil {
+			return fmt.Errorf("migrate schema: %w", wrapErr(err))
+		}
+		if len(res) != 2 {
+			return fmt.Errorf("migrate schema: unexpected script reply %v", res)
+		}
+		found, left := res[0], res[1]
+		if found > store.SchemaVersion {
+			return fmt.Errorf("%w: Redis data schema version %d (key %s), this floorfeed knows up to %d; upgrade floorfeed to a release that knows version %d before starting it on this Redis",
+				store.ErrSchemaTooNew, found, s.k.schema(), store.SchemaVersion, found)
+		}
+		if found < store.SchemaVersion && !moved && left > 0 {
+			s.log.Info("redis store: migrating the job queue to schema version 2", "from", max(found, 1), "left", left)
+		}
+		if left == 0 {
+			if moved {
+				s.log.Info("redis store: migrated the job queue to schema version 2")
+			}
+			return nil
+		}
+		moved = true
+	}
+}
