@@ -30,19 +30,16 @@ var (
 	legacyMetaDead = []byte("dead")
 )
 
-// legacyQueue is the queue a version-1 job goes to: QueueFor its type, or
-// the report queue for a type this binary does not know (the single v1
-// queue was the report queue in all but name).
-func legacyQueue(jobType string) string {
-	if q, ok := store.QueueFor(jobType); ok {
-		return q
-	}
-	return store.QueueReport
-}
+// legacyQueue is the queue every version-1 job goes to: the report queue.
+// Version 1 only ever enqueued JobProcessReport, whose QueueFor is the
+// report queue; a job of another type found there was claimable from the
+// one v1 queue, so it stays claimable from the report queue (the Redis
+// migration does the same).
+const legacyQueue = store.QueueReport
 
 // migrateV1 moves every version-1 job into the version-2 queues, keeping
 // its attempt count and last error: a waiting or retry-waiting job keeps its
-// ready-at time, a leased (in flight) one becomes ready at now, a dead one
+// ready-at time, a leased (in flight) one's lease ends now, a dead one
 // becomes a dead letter addressable by id. It then drops the v1 buckets and
 // counters.
 func migrateV1(tx *bolt.Tx, now time.Time) error {
@@ -54,9 +51,12 @@ func migrateV1(tx *bolt.Tx, now time.Time) error {
 				return fmt.Errorf("decode v1 job %s: %w", k, err)
 			}
 			rec.Job.ID = string(k)
-			rec.Job.Queue = legacyQueue(rec.Job.Type)
+			rec.Job.Queue = legacyQueue
 			if rec.Leased {
-				rec.Leased, rec.Consumer, rec.ReadyAt = false, "", now.UnixNano()
+				// The lease ends now: the job is due at once and the next
+				// Claim treats it as any expired lease (delivered again,
+				// or dead-lettered after its last allowed delivery).
+				rec.Consumer, rec.ReadyAt = "", now.UnixNano()
 			}
 			rec.Job.Handle = ""
 			if err := putJob(tx, &rec); err != nil {
@@ -80,7 +80,7 @@ func migrateV1(tx *bolt.Tx, now time.Time) error {
 			if j.DeadAt.IsZero() {
 				j.DeadAt = time.Unix(0, keyTime(k)).UTC()
 			}
-			j.Queue, j.Handle = legacyQueue(j.Type), ""
+			j.Queue, j.Handle = legacyQueue, ""
 			return putDead(tx, j)
 		})
 		if err != nil {
