@@ -33,7 +33,8 @@ import (
 //     lease), so a claimer using a short lease never takes a job that another
 //     claimer leased for longer. Job.Attempt is the entry's delivery count
 //     (plus deliveries before a schema-1 migration), Job.Handle its stream
-//     entry id, Job.Queue the queue.
+//     entry id, Job.Queue the queue, Job.LastError the reason of the
+//     previous failed delivery, if any.
 //   - Fail (failScript) records the reason; on delivery MaxAttempts it
 //     dead-letters the job, else it moves the entry from the lease set to the
 //     retry set, due after retryAfter.
@@ -110,11 +111,12 @@ func (s *Store) Claim(ctx context.Context, queue, consumer string, limit int, le
 		s.log.Warn("redis store: dead-lettered jobs whose last lease expired", "queue", queue, "count", buried)
 	}
 	flat, _ := res[1].([]any)
-	jobs := make([]store.Job, 0, len(flat)/3)
-	for i := 0; i+2 < len(flat); i += 3 {
+	jobs := make([]store.Job, 0, len(flat)/4)
+	for i := 0; i+3 < len(flat); i += 4 {
 		handle, _ := flat[i].(string)
 		raw, _ := flat[i+1].(string)
 		attempt, _ := flat[i+2].(int64)
+		lastErr, _ := flat[i+3].(string)
 		var j store.Job
 		if err := json.Unmarshal([]byte(raw), &j); err != nil {
 			// Leave it leased: it comes back when the lease runs out and is
@@ -124,6 +126,7 @@ func (s *Store) Claim(ctx context.Context, queue, consumer string, limit int, le
 		}
 		j.Queue = queue
 		j.Attempt = int(attempt)
+		j.LastError = lastErr
 		j.Handle = handle
 		jobs = append(jobs, j)
 	}

@@ -293,7 +293,8 @@ return {v, left}
 // ARGV[1] group   ARGV[2] queue   ARGV[3] consumer   ARGV[4] max   ARGV[5] lease (ms)
 // ARGV[6] max attempts   ARGV[7] extra due entries it may dead-letter in one run
 // ARGV[8] v1 entries to move per run   ARGV[9] acked retention (ms)
-// Returns {buried, {entry id, job JSON, attempt, entry id, job JSON, attempt, …}}.
+// Returns {buried, {entry id, job JSON, attempt, last error or "", …}} (four
+// values per delivered job).
 // A re-run after a lost reply leases more entries; the ones leased by the
 // lost run come back when their lease runs out (at-least-once).
 var claimScript = redis.NewScript(legacyLib + `
@@ -335,6 +336,7 @@ for _, set in ipairs({KEYS[3], KEYS[2]}) do
           out[#out + 1] = id
           out[#out + 1] = job_of(e[1][2])
           out[#out + 1] = attempt + 1
+          out[#out + 1] = redis.call('HGET', KEYS[4], id) or ''
         end
       end
     end
@@ -361,6 +363,7 @@ while n < max do
       out[#out + 1] = e[1]
       out[#out + 1] = job_of(e[2])
       out[#out + 1] = p + 1
+      out[#out + 1] = redis.call('HGET', KEYS[4], e[1]) or ''
     end
   end
   if got == 0 then break end

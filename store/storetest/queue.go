@@ -165,6 +165,9 @@ func testQueueFailRetry(t *testing.T, h Harness) {
 	claimNone(t, s, store.QueueReport, "right after Fail(retry 300ms)")
 	h.Advance(t, s, retry+60*time.Millisecond)
 	back := claimOne(t, s, store.QueueReport, sub.Job.ID, 2, longLease)
+	if back.LastError != "smtp down" {
+		t.Fatalf("redelivery after Fail = %+v; want LastError %q (the first Fail's reason)", back, "smtp down")
+	}
 	mustAck(t, s, back)
 	if dead := mustDeadLetters(t, s, 10); len(dead) != 0 {
 		t.Fatalf("DeadLetters after a retried success = %s; want none", describe(dead))
