@@ -45,7 +45,10 @@ type Submission struct {
 	// PayloadHash is a digest of the client's payload; a replay with the same
 	// key but another hash fails with ErrIdempotencyMismatch.
 	PayloadHash string
-	// Job is enqueued in the same atomic step as the report is written.
+	// Job is enqueued in the same atomic step as the report is written, into
+	// JobQueue(Job), and its id registered so that a later Enqueue of that id
+	// is a no-op. Job.ID must be new (a fresh UUID v7, like Report.ID): the
+	// submission path does not spend time checking it.
 	Job Job
 }
 

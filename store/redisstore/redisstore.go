@@ -1,5 +1,5 @@
 // Package redisstore is Floorfeed's Redis backend of store.Store: reports as
-// JSON strings with lexicographic sorted-set indexes, the job queue as a
+// JSON strings with lexicographic sorted-set indexes, each job queue as a
 // Redis Stream read through one consumer group, API tokens and the
 // installation secret. Any number of Floorfeed instances may share one Redis
 // (single server, Sentinel-managed or Cluster).
@@ -9,9 +9,10 @@
 // (keys.go), so the scripts also work on Redis Cluster. Redis 7.0 or later
 // is required.
 //
-// Queue semantics: each queue (store.Queues) is its own stream; a delivered stream entry gets a lease deadline in a sorted
-// set; Claim reclaims entries whose deadline passed (XCLAIM, counting the
-// delivery) before it reads new ones, so a claimer with a short lease never
+// Queue semantics: each queue (store.Queues) is its own stream; a delivered
+// stream entry gets a lease deadline in a sorted set; Claim reclaims entries
+// whose deadline passed (XCLAIM, counting the delivery) before it reads new
+// ones, so a claimer with a short lease never
 // steals a job leased for longer. Fail moves the entry to a retry set with
 // its retry time; after store.MaxAttempts deliveries a failed or expired
 // entry moves to the dead letters (by job id, across queues), in the same

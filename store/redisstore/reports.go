@@ -74,10 +74,9 @@ func (s *Store) submitArgs(sub store.Submission) ([]string, []any, error) {
 	fi := s.k.fieldIndexes(r)
 	keys := []string{
 		s.k.idem(sub.IdempotencyKey), s.k.report(r.ID), s.k.receipts(), s.k.idxAll(),
-		fi[0], fi[1], fi[2], fi[3], s.k.stream(q), s.k.jobs(), s.k.deadJobs(), s.k.acked(),
+		fi[0], fi[1], fi[2], fi[3], s.k.stream(q), s.k.jobs(),
 	}
-	args := []any{sub.PayloadHash, r.ID, body, r.Receipt, int64(idemTTL / time.Second), jobJSON,
-		sub.Job.ID, q, ackedRetentionMS}
+	args := []any{sub.PayloadHash, r.ID, body, r.Receipt, int64(idemTTL / time.Second), jobJSON, sub.Job.ID, q}
 	return keys, args, nil
 }
 

@@ -41,20 +41,21 @@ end
 `
 
 // submitScript stores a report once per idempotency key, indexes it and
-// enqueues its job (unless the job id is known, as Enqueue would).
+// enqueues its job, registering the job id in P:{P}:jobs as Enqueue does
+// (so a later Enqueue of that id is a no-op).
 //
 // KEYS[1] P:{P}:idem:<key> (string "<report id> <payload hash>")   KEYS[2] P:{P}:report:<id>   KEYS[3] P:{P}:receipts
 // KEYS[4] P:{P}:idx:all         KEYS[5..8] P:{P}:idx:line|category|severity|status:<value>
-// KEYS[9] P:{P}:queue:<queue>   KEYS[10] P:{P}:jobs   KEYS[11] P:{P}:dead   KEYS[12] P:{P}:acked
+// KEYS[9] P:{P}:queue:<queue>   KEYS[10] P:{P}:jobs
 // ARGV[1] payload hash   ARGV[2] report id   ARGV[3] report JSON   ARGV[4] receipt
 // ARGV[5] idempotency TTL (s)   ARGV[6] job JSON   ARGV[7] job id   ARGV[8] queue name
-// ARGV[9] acked retention (ms)
-// Returns {1, id, stream entry id or ""} when created; {0, stored id} on a
-// replay with the same payload hash; error "FFMISMATCH …" for another
-// payload hash. Report ids are UUID v7 with 74 random bits, so the script
-// does not spend a call on checking that the id is new.
+// Returns {1, id, stream entry id} when created; {0, stored id} on a replay
+// with the same payload hash; error "FFMISMATCH …" for another payload hash.
+// Report and job ids are UUID v7 with 74 random bits (store.Submission), so
+// the script does not spend calls on checking that they are new: this is
+// the submission hot path.
 // A re-run after a lost reply finds the idempotency key it wrote and is a replay.
-var submitScript = redis.NewScript(jobLib + `
+var submitScript = redis.NewScript(`
 local prev = redis.call('GET', KEYS[1])
 if prev then
   local sp = string.find(prev, ' ', 1, true)
@@ -70,11 +71,8 @@ end
 for i = 4, 8 do
   redis.call('ZADD', KEYS[i], 0, ARGV[2])
 end
-local eid = ''
-if not job_known(KEYS[10], KEYS[11], KEYS[12], ARGV[7], tonumber(ARGV[9])) then
-  eid = redis.call('XADD', KEYS[9], '*', 'job', ARGV[6])
-  redis.call('HSET', KEYS[10], ARGV[7], ARGV[8] .. ' ' .. eid)
-end
+local eid = redis.call('XADD', KEYS[9], '*', 'job', ARGV[6])
+redis.call('HSET', KEYS[10], ARGV[7], ARGV[8] .. ' ' .. eid)
 redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. ARGV[1], 'EX', ARGV[5])
 return {1, ARGV[2], eid}
 `)

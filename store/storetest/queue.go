@@ -279,10 +279,10 @@ func testQueueStaleDelivery(t *testing.T, h Harness) {
 }
 
 // Enqueue of an id that is ready, in flight, dead or acked recently is a
-// no-op, whichever queue it names; Submit's job follows the same rule.
+// no-op, whichever queue it names; the id of Submit's job is registered the
+// same way.
 func testQueueEnqueueSameID(t *testing.T, h Harness) {
 	s := open(t, h)
-	ctx := ctxT(t)
 
 	// Ready: twice, then once more into another queue.
 	ready := newJob(store.JobAlert)
@@ -313,20 +313,20 @@ func testQueueEnqueueSameID(t *testing.T, h Harness) {
 	mustEnqueue(t, s, dead)
 	wantStats(t, s, store.QueueAlert, store.QueueStats{Dead: 1}, "after enqueueing a dead id")
 
-	// Submit's job is registered the same way.
+	// Submit's job is registered the same way: in any queue, in any state.
 	sub := MakeSubmission("sub-id", base, nil)
 	MustSubmit(t, s, sub)
 	again := sub.Job
 	mustEnqueue(t, s, again)
+	again.Queue = store.QueuePhoto
+	mustEnqueue(t, s, again)
 	wantStats(t, s, store.QueueReport, store.QueueStats{Ready: 1}, "after enqueueing a submitted job's id")
-	// And Submit does not queue a job whose id is known (here: the dead one).
-	sub2 := MakeSubmission("sub-known-job", base.Add(time.Second), nil)
-	sub2.Job.ID = dead.ID
-	if _, created, err := s.Submit(ctx, sub2); err != nil || !created {
-		t.Fatalf("Submit(job id of a dead job) = created %v, %v; want the report created", created, err)
-	}
-	wantStats(t, s, store.QueueReport, store.QueueStats{Ready: 1}, "after a Submit whose job id is dead")
-	claimOne(t, s, store.QueueReport, sub.Job.ID, 1, longLease)
+	wantStats(t, s, store.QueuePhoto, store.QueueStats{}, "after enqueueing a submitted job's id into photo")
+	d = claimOne(t, s, store.QueueReport, sub.Job.ID, 1, longLease)
+	mustEnqueue(t, s, again)
+	mustAck(t, s, d)
+	mustEnqueue(t, s, sub.Job)
+	wantStats(t, s, store.QueueReport, store.QueueStats{}, "after enqueueing an acked submitted job's id")
 }
 
 // An id acked longer than store.AckedRetention ago may be enqueued again.
