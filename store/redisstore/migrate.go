@@ -2,7 +2,10 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/floorfeed/floorfeed/store"
 )
@@ -33,6 +36,26 @@ import (
 // migrateBatch bounds the work of one migrateScript run.
 const migrateBatch = 500
 
+// checkSchema refuses an installation of a newer schema version than this
+// binary knows (migrateScript checks again, atomically).
+func (s *Store) checkSchema(ctx context.Context) error {
+	v, err := s.c.Get(ctx, s.k.schema()).Int64()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return nil
+	case err != nil:
+		return fmt.Errorf("read schema version: %w", wrapErr(err))
+	case v > store.SchemaVersion:
+		return tooNew(v, s.k.schema())
+	}
+	return nil
+}
+
+func tooNew(v int64, key string) error {
+	return fmt.Errorf("%w: Redis data schema version %d (key %s), this floorfeed knows up to %d; upgrade floorfeed to a release that knows version %d before starting it on this Redis",
+		store.ErrSchemaTooNew, v, key, store.SchemaVersion, v)
+}
+
 // migrate brings the installation to store.SchemaVersion, or refuses a newer one.
 func (s *Store) migrate(ctx context.Context) error {
 	keys := append(s.k.claimKeys(store.QueueReport), s.k.schema())
@@ -48,8 +71,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		found, left := res[0], res[1]
 		if found > store.SchemaVersion {
-			return fmt.Errorf("%w: Redis data schema version %d (key %s), this floorfeed knows up to %d; upgrade floorfeed to a release that knows version %d before starting it on this Redis",
-				store.ErrSchemaTooNew, found, s.k.schema(), store.SchemaVersion, found)
+			return tooNew(found, s.k.schema())
 		}
 		if found < store.SchemaVersion && !moved && left > 0 {
 			s.log.Info("redis store: migrating the job queue to schema version 2", "from", max(found, 1), "left", left)

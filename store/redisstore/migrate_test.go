@@ -383,8 +383,8 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if !errors.Is(err, store.ErrSchemaTooNew) || !strings.Contains(err.Error(), "upgrade floorfeed") || !strings.Contains(err.Error(), "version 3") {
 		t.Fatalf("Open(schema 3) = %v; want ErrSchemaTooNew saying version 3 and to upgrade floorfeed", err)
 	}
-	if v := c.Get(ctx, "ff:{ff}:schema").Val(); v != "3" {
-		t.Fatalf("schema after the refused open = %q, want 3 untouched", v)
+	if keys := c.Keys(ctx, "ff:*").Val(); len(keys) != 1 || c.Get(ctx, "ff:{ff}:schema").Val() != "3" {
+		t.Fatalf("keys after the refused open = %q; want only the schema key, still 3", keys)
 	}
 	// Another installation on the same server is not affected.
 	other := mustOpen(t, srv.URL, Options{Prefix: "plant2"})

@@ -114,6 +114,10 @@ func New(ctx context.Context, c redis.UniversalClient, opts Options) (*Store, er
 			return nil, fmt.Errorf("redis store: load scripts: %w", wrapErr(err))
 		}
 	}
+	// Refuse a newer installation before writing anything to it.
+	if err := s.checkSchema(ctx); err != nil {
+		return nil, fmt.Errorf("redis store %s: %w", s.k.base, err)
+	}
 	for _, q := range store.Queues {
 		if err := s.ensureGroup(ctx, q); err != nil {
 			return nil, fmt.Errorf("redis store: %w", err)
