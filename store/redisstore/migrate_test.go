@@ -428,3 +428,25 @@ func TestAckedMarkerExpires(t *testing.T) {
 		t.Fatalf("ZSCORE acked %s = %v; want a fresh marker", j.ID, err)
 	}
 }
+
+// TestMigrateUndecodableV1Job: a v1 entry whose job JSON is broken (v1 left
+// it leased until its deliveries ran out) is not dropped: it becomes a dead
+// letter, listed with the others.
+func TestMigrateUndecodableV1Job(t *testing.T) {
+	t.Parallel()
+	ctx := ctxT(t)
+	srv := testutil.StartRedis(t)
+	c := newClient(t, srv)
+	must(t, c.XGroupCreateMkStream(ctx, "ff:{ff}:queue", "workers", "0").Err())
+	eid := c.XAdd(ctx, &redis.XAddArgs{Stream: "ff:{ff}:queue", Values: []any{"job", "{not json"}}).Val()
+	good, _ := json.Marshal(v1Job{ID: "good-1", Type: store.JobProcessReport})
+	must(t, c.XAdd(ctx, &redis.XAddArgs{Stream: "ff:{ff}:queue", Values: []any{"job", good}}).Err())
+	s := mustOpen(t, srv.URL, Options{})
+	dead, err := s.DeadLetters(ctx, 10)
+	if err != nil || len(dead) != 1 || dead[0].ID != "v1-"+eid || dead[0].Queue != store.QueueReport || !strings.Contains(dead[0].LastError, "undecodable") {
+		t.Fatalf("DeadLetters after migrating a broken v1 job = %+v, %v; want v1-%s in queue report, last error saying undecodable", dead, err, eid)
+	}
+	if jobs, err := s.Claim(ctx, store.QueueReport, "w", 10, time.Minute); err != nil || len(jobs) != 1 || jobs[0].ID != "good-1" {
+		t.Fatalf("Claim = %+v, %v; want good-1 only", jobs, err)
+	}
+}

@@ -210,12 +210,15 @@ type deadLetter struct {
 	DeadAtMS  string `json:"dead_at_ms"`
 }
 
-// decode returns the dead job with its dead-letter fields set.
-func (d *deadLetter) decode(id string) (store.Job, error) {
+// decode returns the dead job with its dead-letter fields set. A job whose
+// JSON does not decode (it was dead-lettered for that) is still listed, by
+// id, with a note in its last error, so one bad entry cannot hide the others.
+func (d *deadLetter) decode(id string) store.Job {
 	var j store.Job
 	if d.Job != "" {
 		if err := json.Unmarshal([]byte(d.Job), &j); err != nil {
-			return j, fmt.Errorf("dead letter %s: %w", id, err)
+			j = store.Job{}
+			d.LastError += fmt.Sprintf(" (stored job is not valid JSON: %v)", err)
 		}
 	}
 	j.ID, j.Queue = id, d.Queue
@@ -223,7 +226,7 @@ func (d *deadLetter) decode(id string) (store.Job, error) {
 	if ms, err := strconv.ParseInt(d.DeadAtMS, 10, 64); err == nil {
 		j.DeadAt = time.UnixMilli(ms).UTC()
 	}
-	return j, nil
+	return j
 }
 
 // DeadLetters returns up to limit dead-lettered jobs of all queues, newest
@@ -275,11 +278,7 @@ func (s *Store) DeadLetters(ctx context.Context, limit int) ([]store.Job, error)
 		if err := json.Unmarshal([]byte(str), &d); err != nil {
 			return nil, fmt.Errorf("dead letter %s: %w", ids[i], err)
 		}
-		j, err := d.decode(ids[i])
-		if err != nil {
-			return nil, err
-		}
-		jobs = append(jobs, j)
+		jobs = append(jobs, d.decode(ids[i]))
 	}
 	return jobs, nil
 }

@@ -372,6 +372,12 @@ func testQueueEnqueueRejects(t *testing.T, h Harness) {
 	if _, err := s.QueueStats(ctx, "fax"); err == nil {
 		t.Errorf("QueueStats(unknown queue) = nil error; want one")
 	}
+	if _, err := s.Claim(ctx, store.QueueMail, "w", 1, 0); err == nil {
+		t.Errorf("Claim(lease 0) = nil error; want one")
+	}
+	if jobs, err := s.Claim(ctx, store.QueueMail, "w", 0, time.Minute); err != nil || len(jobs) != 0 {
+		t.Errorf("Claim(max 0) = %s, %v; want no jobs, no error", describe(jobs), err)
+	}
 	// A job type this binary does not know goes where j.Queue says (an
 	// older instance enqueueing for a newer one).
 	future := store.Job{ID: store.NewID(base), Type: "print_label", Queue: store.QueuePhoto}
