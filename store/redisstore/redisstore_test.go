@@ -259,27 +259,6 @@ func TestUnavailable(t *testing.T) {
 	}
 }
 
-// TestLongLeaseNotStolen: a claimer with a short lease must not take a job
-// another claimer leased for longer.
-func TestLongLeaseNotStolen(t *testing.T) {
-	t.Parallel()
-	ctx := ctxT(t)
-	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
-	storetest.MustSubmit(t, s, storetest.MakeSubmission("long", base, nil))
-	if jobs, err := s.Claim(ctx, store.QueueReport, "slow-worker", 1, time.Minute); err != nil || len(jobs) != 1 {
-		t.Fatalf("Claim(lease 1m) = %d jobs, %v; want 1", len(jobs), err)
-	}
-	for range 4 {
-		time.Sleep(100 * time.Millisecond)
-		if jobs, err := s.Claim(ctx, store.QueueReport, "fast-worker", 10, 100*time.Millisecond); err != nil || len(jobs) != 0 {
-			t.Fatalf("Claim(lease 100ms) during another's 1m lease = %+v, %v; want none", jobs, err)
-		}
-	}
-	if st, err := s.QueueStats(ctx, store.QueueReport); err != nil || st.InFlight != 1 || st.Ready != 0 {
-		t.Fatalf("QueueStats = %+v, %v; want 1 in flight", st, err)
-	}
-}
-
 // TestQueueSurvivesLostGroup: if the stream and its group vanish (FLUSHDB,
 // a failover that lost writes), the queue creates the group again and
 // delivers what was enqueued since.

@@ -253,6 +253,22 @@ func testQueueReleaseDoesNotCount(t *testing.T, h Harness) {
 	}
 }
 
+// Leases are per delivery: a claimer using a short lease never takes a job
+// that another claimer leased for longer.
+func testQueueLongLeaseNotStolen(t *testing.T, h Harness) {
+	s := open(t, h)
+	sub := MakeSubmission("long", base, nil)
+	MustSubmit(t, s, sub)
+	claimOne(t, s, store.QueueReport, sub.Job.ID, 1, longLease)
+	for range 2 {
+		h.Advance(t, s, pastLease)
+		if jobs := mustClaimFrom(t, s, store.QueueReport, 10, lease); len(jobs) != 0 {
+			t.Fatalf("Claim(lease %s) during another's %s lease = %s; want none", lease, longLease, describe(jobs))
+		}
+	}
+	wantStats(t, s, store.QueueReport, store.QueueStats{InFlight: 1}, "during the long lease")
+}
+
 // A worker whose lease ran out may still call Fail, Release or Ack late.
 // A late Fail or Release must not take the job from the worker that holds
 // it now; a late Ack acks (the work was done).

@@ -53,6 +53,7 @@ func Run(t *testing.T, h Harness) {
 		{"QueueReleaseNow", testQueueReleaseNow},
 		{"QueueReleaseDelayed", testQueueReleaseDelayed},
 		{"QueueReleaseDoesNotCount", testQueueReleaseDoesNotCount},
+		{"QueueLongLeaseNotStolen", testQueueLongLeaseNotStolen},
 		{"QueueStaleDelivery", testQueueStaleDelivery},
 		{"QueueEnqueueSameID", testQueueEnqueueSameID},
 		{"QueueEnqueueAfterAckedRetention", testQueueEnqueueAfterAckedRetention},
