@@ -88,7 +88,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	}
 	p := plant.Sample()
 	svc := intake.New(intake.Deps{Store: sub, Plant: p, Signer: sg, Now: clk.Now})
-	m := metrics.New(st.QueueStats)
+	m := metrics.New(func(ctx context.Context) (store.QueueStats, error) { return st.QueueStats(ctx, store.QueueReport) })
 	logs := &testutil.SyncBuffer{}
 	ready := opts.ready
 	if ready == nil {
@@ -253,7 +253,7 @@ func (e *env) assertNothingStored(call string) {
 	if len(page.Reports) != 0 {
 		e.t.Errorf("after %s: FindReports = %d reports, want none stored", call, len(page.Reports))
 	}
-	qs, err := e.store.QueueStats(ctx)
+	qs, err := e.store.QueueStats(ctx, store.QueueReport)
 	if err != nil {
 		e.t.Fatalf("QueueStats: %v", err)
 	}

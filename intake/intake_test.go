@@ -74,7 +74,7 @@ func assertNothingStored(t *testing.T, st *boltstore.Store) {
 	if len(page.Reports) != 0 {
 		t.Errorf("FindReports after a rejected submission = %d reports, want 0", len(page.Reports))
 	}
-	qs, err := st.QueueStats(ctx)
+	qs, err := st.QueueStats(ctx, store.QueueReport)
 	if err != nil {
 		t.Fatalf("QueueStats: %v", err)
 	}
@@ -276,7 +276,7 @@ func TestSubmitStoresReportAndJob(t *testing.T) {
 	if err != nil || read.Receipt != got.Receipt {
 		t.Errorf("store.Report(%s) = %+v, %v; want the submitted report", got.ID, read, err)
 	}
-	jobs, err := f.store.Claim(ctx, "test", 10, time.Minute)
+	jobs, err := f.store.Claim(ctx, store.QueueReport, "test", 10, time.Minute)
 	if err != nil || len(jobs) != 1 {
 		t.Fatalf("Claim after Submit = %v, %v; want one job", jobs, err)
 	}

@@ -4,7 +4,7 @@
 //
 // The package does no I/O of its own. Both backends must give the semantics
 // proven by store/storetest: atomic, idempotent Submit; an at-least-once
-// queue with leases and a dead-letter list; indexed, cursor-paged reads;
+// queue per job class with leases and a dead-letter list; indexed, cursor-paged reads;
 // a history entry for every change.
 package store
 
@@ -22,6 +22,9 @@ var (
 	ErrIdempotencyMismatch = errors.New("idempotency key reused with a different payload")
 	// ErrUnavailable: the backend cannot be reached; the client should retry later.
 	ErrUnavailable = errors.New("store unavailable")
+	// ErrSchemaTooNew: the data was written by a newer floorfeed, whose
+	// layout this binary does not know; upgrade floorfeed to open it.
+	ErrSchemaTooNew = errors.New("data schema is newer than this floorfeed")
 )
 
 // MaxAttempts is how many deliveries a job gets before it is dead-lettered.
@@ -42,7 +45,10 @@ type Submission struct {
 	// PayloadHash is a digest of the client's payload; a replay with the same
 	// key but another hash fails with ErrIdempotencyMismatch.
 	PayloadHash string
-	// Job is enqueued in the same atomic step as the report is written.
+	// Job is enqueued in the same atomic step as the report is written, into
+	// JobQueue(Job), and its id registered so that a later Enqueue of that id
+	// is a no-op. Job.ID must be new (a fresh UUID v7, like Report.ID): the
+	// submission path does not spend time checking it.
 	Job Job
 }
 
@@ -68,28 +74,59 @@ type Reports interface {
 	UpdateReport(ctx context.Context, id string, fn func(*Report) error) (Report, error)
 }
 
-// Queue is an at-least-once job queue with leases.
+// AckedRetention is how long a queue remembers the id of an acked job, so
+// that Enqueue with that id is a no-op: a scheduler that enqueues "the brief
+// for team T, week W" under a deterministic id runs it once even if it
+// enqueues again days later.
+const AckedRetention = 7 * 24 * time.Hour
+
+// Queue is a set of named at-least-once job queues (Queues) with leases.
+// Job ids are unique across all queues. Every method wraps ErrUnavailable
+// when the backend cannot be reached.
 type Queue interface {
-	// Enqueue appends a job (Submit enqueues its own; this is for other jobs).
+	// Enqueue adds j, due at once, to j.Queue, or to QueueFor(j.Type) when
+	// j.Queue is empty (Submit enqueues its own job; this is for others).
+	// It is idempotent by j.ID: a no-op (nil error) if a job with that id
+	// is ready, in flight, waiting for a retry, dead-lettered, or was acked
+	// within AckedRetention. It returns an error for an empty id, an unknown
+	// queue name, or an empty queue with a job type that has no queue.
 	Enqueue(ctx context.Context, j Job) error
-	// Claim leases up to max ready jobs to consumer for lease. A job whose
-	// lease ran out without Ack or Fail is ready again (its Attempt counts up);
-	// one that has already been delivered MaxAttempts times is dead-lettered
-	// instead ("lease expired" as its last error). Claim returns at once,
-	// possibly with no jobs.
-	Claim(ctx context.Context, consumer string, max int, lease time.Duration) ([]Job, error)
-	// Ack removes a claimed job for good. Acking a job that is gone is not an error.
+	// Claim leases up to max due jobs of queue to consumer for lease. A job
+	// whose lease ran out without Ack, Fail or Release is due again (its
+	// Attempt counts up); one already delivered MaxAttempts times is
+	// dead-lettered instead ("lease expired" in its last error). Claim
+	// returns at once, possibly with no jobs; it fails for an unknown queue
+	// or a lease that is not positive. Each delivered Job has Queue,
+	// Attempt and Handle set.
+	Claim(ctx context.Context, queue, consumer string, max int, lease time.Duration) ([]Job, error)
+	// Ack removes a claimed job for good and remembers its id for
+	// AckedRetention. A late Ack from a delivery whose lease ran out still
+	// acks (the work was done; handlers are idempotent). Acking a job that
+	// is gone is not an error.
 	Ack(ctx context.Context, j Job) error
-	// Fail records a failed delivery. A job that has had MaxAttempts
-	// deliveries moves to the dead-letter list with reason as its last error;
-	// otherwise it is released to be delivered again after retryAfter.
+	// Fail records a failed delivery. On delivery MaxAttempts the job moves
+	// to the dead-letter list with reason as its last error; otherwise it is
+	// due again after retryAfter. A Fail from a delivery that is no longer
+	// current (its lease ran out and the job was delivered again, or it was
+	// settled already) changes nothing and returns nil.
 	Fail(ctx context.Context, j Job, reason string, retryAfter time.Duration) error
-	// Release hands a claimed job back without counting a failure (shutdown).
-	Release(ctx context.Context, j Job) error
-	// DeadLetters returns up to limit dead-lettered jobs, newest first.
+	// Release hands a claimed job back without counting the delivery: its
+	// next delivery has the same Attempt. It is due again after after: 0 at
+	// shutdown (another worker takes it now), more for a job type this
+	// binary does not know (a rolling upgrade: a newer instance will). Like
+	// Fail, it ignores a delivery that is no longer current.
+	Release(ctx context.Context, j Job, after time.Duration) error
+	// DeadLetters returns up to limit dead-lettered jobs of all queues,
+	// newest first (limit <= 0: DefaultLimit), each with Queue, LastError,
+	// DeadAt and Attempt (the deliveries it had) set.
 	DeadLetters(ctx context.Context, limit int) ([]Job, error)
-	// QueueStats counts jobs by state.
-	QueueStats(ctx context.Context) (QueueStats, error)
+	// RetryDead makes the dead job id ready again in its queue, with a fresh
+	// attempt count (its next delivery is attempt 1). ErrNotFound if no
+	// dead job has that id.
+	RetryDead(ctx context.Context, id string) error
+	// QueueStats counts the jobs of one queue by state; an error for an
+	// unknown queue.
+	QueueStats(ctx context.Context, queue string) (QueueStats, error)
 }
 
 // Tokens stores API tokens, hashed; the token itself is never stored.
@@ -111,7 +148,15 @@ type Store interface {
 	Close() error
 }
 
-// QueueStats counts jobs by state.
+// SchemaVersion is the storage layout version this binary writes. Both
+// backends record it; opening data of an older version migrates it, a newer
+// one is refused with ErrSchemaTooNew.
+//
+//	1  one job queue (up to commit 0025e45)
+//	2  one queue per job class (Queues), dead letters by id, acked-id memory
+const SchemaVersion = 2
+
+// QueueStats counts the jobs of one queue by state.
 type QueueStats struct {
 	Ready    int64 `json:"ready"`     // waiting to be claimed (including ones waiting to be retried)
 	InFlight int64 `json:"in_flight"` // claimed, lease running

@@ -17,10 +17,10 @@ import (
 
 // Queue is what the worker needs of the job queue.
 type Queue interface {
-	Claim(ctx context.Context, consumer string, max int, lease time.Duration) ([]store.Job, error)
+	Claim(ctx context.Context, queue, consumer string, max int, lease time.Duration) ([]store.Job, error)
 	Ack(ctx context.Context, j store.Job) error
 	Fail(ctx context.Context, j store.Job, reason string, retryAfter time.Duration) error
-	Release(ctx context.Context, j store.Job) error
+	Release(ctx context.Context, j store.Job, after time.Duration) error
 }
 
 // Handler runs one job. It must be idempotent: a job can be delivered more
@@ -154,7 +154,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			wait = 0
 			continue
 		}
-		jobs, err := w.d.Queue.Claim(ctx, w.cfg.Consumer, free, w.cfg.Lease)
+		jobs, err := w.d.Queue.Claim(ctx, store.QueueReport, w.cfg.Consumer, free, w.cfg.Lease)
 		if err != nil {
 			if ctx.Err() != nil {
 				return w.drain(&running, cancelJobs)
@@ -230,7 +230,7 @@ func (w *Worker) runOne(ctx context.Context, j store.Job) {
 		log.Debug("job done", "took", time.Since(start))
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		outcome = OutcomeReleased
-		if rerr := w.d.Queue.Release(sctx, j); rerr != nil {
+		if rerr := w.d.Queue.Release(sctx, j, 0); rerr != nil {
 			log.Error("release job", "err", rerr)
 		}
 		log.Info("job released on shutdown")

@@ -126,7 +126,7 @@ func TestProcessReportMarksReceivedOnce(t *testing.T) {
 			t.Fatalf("history entry = %+v, want processed new→received", e)
 		}
 	}
-	if st, _ := s.QueueStats(ctx); st != (store.QueueStats{}) {
+	if st, _ := s.QueueStats(ctx, store.QueueReport); st != (store.QueueStats{}) {
 		t.Fatalf("QueueStats after processing = %+v, want empty", st)
 	}
 
@@ -161,7 +161,7 @@ func TestFailingJobRetriesThenDeadLetters(t *testing.T) {
 	}, worker.Config{PollInterval: 10 * time.Millisecond})
 	start(t, w)
 	waitFor(t, "dead letter", func() bool {
-		st, _ := s.QueueStats(ctx)
+		st, _ := s.QueueStats(ctx, store.QueueReport)
 		return st.Dead == 1
 	})
 	if n := calls.Load(); n != store.MaxAttempts {
@@ -203,7 +203,7 @@ func TestShutdownReleasesRunningJob(t *testing.T) {
 		t.Fatalf("outcomes = %v, want [released]", got)
 	}
 	// Released, not waiting out its one-hour lease: another worker gets it now.
-	jobs, err := s.Claim(ctx, "next", 1, time.Minute)
+	jobs, err := s.Claim(ctx, store.QueueReport, "next", 1, time.Minute)
 	if err != nil || len(jobs) != 1 || jobs[0].ID != sub.Job.ID {
 		t.Fatalf("Claim after shutdown = %+v, %v; want the released job", jobs, err)
 	}
@@ -230,7 +230,7 @@ func TestShutdownLetsShortJobsFinish(t *testing.T) {
 	if got := obs.list(); len(got) != 1 || got[0] != worker.OutcomeOK {
 		t.Fatalf("outcomes = %v, want [ok]", got)
 	}
-	if st, _ := s.QueueStats(ctx); st != (store.QueueStats{}) {
+	if st, _ := s.QueueStats(ctx, store.QueueReport); st != (store.QueueStats{}) {
 		t.Fatalf("QueueStats = %+v, want empty (job acked during drain)", st)
 	}
 }

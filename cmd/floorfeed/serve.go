@@ -56,7 +56,9 @@ func newServer(ctx context.Context, cfg *Config) (*server, error) {
 		}
 	}()
 
-	m := metrics.New(be.QueueStats)
+	m := metrics.New(func(ctx context.Context) (store.QueueStats, error) {
+		return be.QueueStats(ctx, store.QueueReport)
+	})
 	in := intake.New(intake.Deps{Store: be, Plant: p, Signer: be.Signer, Now: time.Now})
 	replays, _ := be.Store.(handlers.ReplayFinder) // both backends (store/*/idem.go); handlers.New refuses a rate limit without it
 	h, err := handlers.New(handlers.Deps{

@@ -15,11 +15,21 @@
 //	           index once, under its value ("" included)
 //	idx_counts field ‖ NUL ‖ indexKey(value) → count (8 bytes big-endian); picks the
 //	           most selective index in FindReports
-//	jobs       job id → jobRecord JSON (the job, its state and ready-at time)
-//	ready      ready-at (8 bytes big-endian unix ns) ‖ job id → 'w' (waiting) or 'l' (leased)
-//	dead       dead-at (8 bytes big-endian unix ns) ‖ job id → job JSON
+//	q_jobs     job id → jobRecord JSON (the job with its queue, state and ready-at
+//	           time): every live job of every queue
+//	q_ready:<queue>  one per queue in store.Queues: ready-at (8 bytes big-endian
+//	           unix ns) ‖ job id → 'w' (waiting) or 'l' (leased)
+//	q_dead     job id → dead job JSON (Queue, LastError, DeadAt, Attempt set)
+//	q_dead_time  dead-at (8 bytes big-endian unix ns) ‖ job id → empty; newest last
+//	q_acked    job id → acked-at (8 bytes big-endian unix ns), kept store.AckedRetention
+//	q_acked_time acked-at ‖ job id → empty; drives the purge of q_acked
 //	tokens     token hash → API token JSON
-//	meta       "schema" → version; "jobs" and "dead" → counters (8 bytes big-endian)
+//	meta       "schema" → version (store.SchemaVersion); "jobs:<queue>" and
+//	           "dead:<queue>" → counters (8 bytes big-endian)
+//
+// Schema version 1 (up to commit 0025e45) had one queue in the buckets jobs,
+// ready and dead and the counters "jobs" and "dead"; Open migrates it (see
+// migrate.go).
 //
 // # Writes and durability
 //
@@ -36,7 +46,7 @@
 //
 // # Queue
 //
-// See queue.go: every live job has exactly one entry in the ready index, at
+// See queue.go: every live job has exactly one entry in its queue's ready index, at
 // the time it may next be claimed — its enqueue time, its retry time after
 // Fail, or its lease deadline while it is leased — so an expired lease makes
 // a job due again without any sweeper.
@@ -108,8 +118,9 @@ func (e *lockedError) Unwrap() []error { return []error{ErrLocked, e.cause} }
 // a lone write.
 const batchDelay = 5 * time.Millisecond
 
-// schemaVersion is the layout version written to meta; Open refuses newer files.
-const schemaVersion = 1
+// schemaVersion is the layout version written to meta; Open migrates older
+// files and refuses newer ones.
+const schemaVersion = store.SchemaVersion
 
 // Bucket names.
 var (
@@ -118,22 +129,38 @@ var (
 	bIdem      = []byte("idem")
 	bIdemTime  = []byte("idem_time")
 	bIdxCounts = []byte("idx_counts")
-	bJobs      = []byte("jobs")
-	bReady     = []byte("ready")
-	bDead      = []byte("dead")
+	bJobs      = []byte("q_jobs")
+	bDead      = []byte("q_dead")
+	bDeadTime  = []byte("q_dead_time")
+	bAcked     = []byte("q_acked")
+	bAckedTime = []byte("q_acked_time")
 	bTokens    = []byte("tokens")
 	bMeta      = []byte("meta")
 
-	allBuckets = append([][]byte{bReports, bReceipts, bIdem, bIdemTime, bIdxCounts, bJobs, bReady,
-		bDead, bTokens, bMeta}, indexBuckets()...) // idx_<field>: see indexes
+	fixedBuckets = append([][]byte{bReports, bReceipts, bIdem, bIdemTime, bIdxCounts, bJobs,
+		bDead, bDeadTime, bAcked, bAckedTime, bTokens, bMeta}, indexBuckets()...) // idx_<field>: see indexes
 )
 
+// readyBucketName is the ready index of queue q.
+func readyBucketName(q string) []byte { return []byte("q_ready:" + q) }
+
+// allBuckets lists every bucket of the current schema.
+func allBuckets() [][]byte {
+	out := append([][]byte{}, fixedBuckets...)
+	for _, q := range store.Queues {
+		out = append(out, readyBucketName(q))
+	}
+	return out
+}
+
 // Keys in the meta bucket.
-var (
-	metaSchema   = []byte("schema")
-	metaJobs     = []byte("jobs") // live jobs: waiting, retrying or leased
-	metaDeadJobs = []byte("dead") // dead-lettered jobs
-)
+var metaSchema = []byte("schema")
+
+// metaJobsKey counts the live jobs of queue q: waiting, retrying or leased.
+func metaJobsKey(q string) []byte { return []byte("jobs:" + q) }
+
+// metaDeadKey counts the dead-lettered jobs of queue q.
+func metaDeadKey(q string) []byte { return []byte("dead:" + q) }
 
 // Store is the bbolt-backed store.Store. It is safe for concurrent use.
 type Store struct {
@@ -184,7 +211,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.ReadOnly {
 		err = db.View(checkSchema)
 	} else {
-		err = db.Update(initSchema)
+		err = db.Update(func(tx *bolt.Tx) error { return initSchema(tx, s.now()) })
 	}
 	if err != nil {
 		_ = db.Close() // the open error is the one worth reporting
@@ -193,16 +220,38 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// initSchema creates missing buckets and records (or checks) the schema version.
-func initSchema(tx *bolt.Tx) error {
-	for _, name := range allBuckets {
+// initSchema creates missing buckets and records the schema version of an
+// empty file, migrates an older one (migrate.go) and refuses a newer one.
+func initSchema(tx *bolt.Tx, now time.Time) error {
+	meta, err := tx.CreateBucketIfNotExists(bMeta)
+	if err != nil {
+		return fmt.Errorf("create bucket %s: %w", bMeta, err)
+	}
+	version := uint64(0) // a new file
+	if v := meta.Get(metaSchema); v != nil {
+		if version, err = decodeVersion(v); err != nil {
+			return err
+		}
+	}
+	if version > schemaVersion {
+		return tooNew(version)
+	}
+	for _, name := range allBuckets() {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
-	meta := tx.Bucket(bMeta)
-	if v := meta.Get(metaSchema); v != nil {
-		return checkVersion(v)
+	if version == 1 {
+		if err := migrateV1(tx, now); err != nil {
+			return fmt.Errorf("migrate schema 1 to %d: %w", schemaVersion, err)
+		}
+		// Version 1 had no team index, though its reports carry a team.
+		if _, err := reindexTx(tx); err != nil {
+			return fmt.Errorf("migrate schema 1 to %d: index reports by team: %w", schemaVersion, err)
+		}
+	}
+	if version == schemaVersion {
+		return nil
 	}
 	return meta.Put(metaSchema, u64(schemaVersion))
 }
@@ -210,26 +259,41 @@ func initSchema(tx *bolt.Tx) error {
 // checkSchema verifies, without writing, that the file was initialized by a
 // compatible version.
 func checkSchema(tx *bolt.Tx) error {
-	for _, name := range allBuckets {
+	meta := tx.Bucket(bMeta)
+	if meta == nil {
+		return fmt.Errorf("not an initialized floorfeed database: bucket %s missing", bMeta)
+	}
+	v := meta.Get(metaSchema)
+	if v == nil {
+		return errors.New("not an initialized floorfeed database: no schema version")
+	}
+	version, err := decodeVersion(v)
+	switch {
+	case err != nil:
+		return err
+	case version > schemaVersion:
+		return tooNew(version)
+	case version < schemaVersion:
+		return fmt.Errorf("database schema version %d is older than this program's (%d): open it read-write once (floorfeed serve) to migrate it", version, schemaVersion)
+	}
+	for _, name := range allBuckets() {
 		if tx.Bucket(name) == nil {
 			return fmt.Errorf("not an initialized floorfeed database: bucket %s missing", name)
 		}
 	}
-	v := tx.Bucket(bMeta).Get(metaSchema)
-	if v == nil {
-		return errors.New("not an initialized floorfeed database: no schema version")
-	}
-	return checkVersion(v)
+	return nil
 }
 
-func checkVersion(v []byte) error {
+func decodeVersion(v []byte) (uint64, error) {
 	if len(v) != 8 {
-		return fmt.Errorf("corrupt schema version %x", v)
+		return 0, fmt.Errorf("corrupt schema version %x", v)
 	}
-	if got := binary.BigEndian.Uint64(v); got > schemaVersion {
-		return fmt.Errorf("database schema version %d is newer than this program's (%d)", got, schemaVersion)
-	}
-	return nil
+	return binary.BigEndian.Uint64(v), nil
+}
+
+func tooNew(version uint64) error {
+	return fmt.Errorf("%w: database schema version %d, this floorfeed knows up to %d; upgrade floorfeed to a release that knows version %d (do not open this file with an older one)",
+		store.ErrSchemaTooNew, version, schemaVersion, version)
 }
 
 // Close closes the database file. Closing twice is harmless.

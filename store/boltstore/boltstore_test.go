@@ -18,16 +18,39 @@ import (
 )
 
 func TestConformance(t *testing.T) {
+	var (
+		mu     sync.Mutex
+		clocks = map[store.Store]*testutil.Clock{}
+	)
+	clockOf := func(t *testing.T, s store.Store) *testutil.Clock {
+		mu.Lock()
+		defer mu.Unlock()
+		c, ok := clocks[s]
+		if !ok {
+			t.Fatalf("store %p was not opened by this harness", s)
+		}
+		return c
+	}
+	openWith := func(t *testing.T, path string, c *testutil.Clock) store.Store {
+		s := mustOpen(t, path, Options{Now: c.Now})
+		mu.Lock()
+		clocks[s] = c
+		mu.Unlock()
+		return s
+	}
 	storetest.Run(t, storetest.Harness{
 		New: func(t *testing.T) store.Store {
-			return mustOpen(t, filepath.Join(t.TempDir(), "floorfeed.db"), Options{})
+			return openWith(t, filepath.Join(t.TempDir(), "floorfeed.db"), newClock())
 		},
 		Reopen: func(t *testing.T, s store.Store) store.Store {
 			bs := s.(*Store)
 			if err := bs.Close(); err != nil {
 				t.Fatalf("Close = %v", err)
 			}
-			return mustOpen(t, bs.path, Options{})
+			return openWith(t, bs.path, clockOf(t, s))
+		},
+		Advance: func(t *testing.T, s store.Store, d time.Duration) {
+			clockOf(t, s).Advance(d)
 		},
 	})
 }
@@ -117,7 +140,7 @@ func TestContextCanceled(t *testing.T) {
 	if _, _, err := s.Submit(ctx, sub); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Submit(canceled ctx) = %v, want context.Canceled", err)
 	}
-	if _, err := s.Claim(ctx, "w", 1, time.Minute); !errors.Is(err, context.Canceled) {
+	if _, err := s.Claim(ctx, store.QueueReport, "w", 1, time.Minute); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Claim(canceled ctx) = %v, want context.Canceled", err)
 	}
 	if _, err := s.Report(ctxT(t), sub.Report.ID); !errors.Is(err, store.ErrNotFound) {
@@ -197,7 +220,7 @@ func TestSameKeyInOneBatch(t *testing.T) {
 			if err != nil || len(page.Reports) != 1 || page.Reports[0].ID != ids[0] {
 				t.Fatalf("FindReports = %d reports, %v; want the one created (%s)", len(page.Reports), err, ids[0])
 			}
-			if st, err := s.QueueStats(ctx); err != nil || st.Ready != 1 {
+			if st, err := s.QueueStats(ctx, store.QueueReport); err != nil || st.Ready != 1 {
 				t.Fatalf("QueueStats = %+v, %v; want 1 ready job", st, err)
 			}
 		})
@@ -229,7 +252,7 @@ func TestReadOnly(t *testing.T) {
 		if page, err := s.FindReports(ctx, store.Filter{Line: sub.Report.Line}); err != nil || len(page.Reports) != 1 {
 			t.Fatalf("reader %d: FindReports = %+v, %v", i, page, err)
 		}
-		if st, err := s.QueueStats(ctx); err != nil || st.Ready != 1 {
+		if st, err := s.QueueStats(ctx, store.QueueReport); err != nil || st.Ready != 1 {
 			t.Fatalf("reader %d: QueueStats = %+v, %v", i, st, err)
 		}
 		if tok, err := s.TokenByHash(ctx, "h1"); err != nil || tok.Name != "mes" {

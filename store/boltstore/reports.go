@@ -43,6 +43,10 @@ func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.Report,
 		return store.Report{}, false, fmt.Errorf("submit report %s: encode: %w", id, err)
 	}
 	job := sub.Job
+	queue, err := store.JobQueue(job)
+	if err != nil {
+		return store.Report{}, false, fmt.Errorf("submit report %s: %w", id, err)
+	}
 	if job.EnqueuedAt.IsZero() {
 		job.EnqueuedAt = sub.Report.CreatedAt
 	}
@@ -79,7 +83,8 @@ func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.Report,
 		if err := putIdem(tx, key, idemRecord{ReportID: id, Hash: sub.PayloadHash, Created: now.UnixNano()}); err != nil {
 			return err
 		}
-		if err := s.putNewJob(tx, job, now); err != nil {
+		// A job id that is already known is not queued twice (Enqueue's rule).
+		if _, err := putNewJob(tx, job, queue, now); err != nil {
 			return err
 		}
 		if _, err := purgeIdem(tx, now.Add(-store.IdempotencyRetention), purgePerSubmit); err != nil {

@@ -24,13 +24,36 @@ import (
 //	P:{P}:idx:category:<category>  zset, ids by category
 //	P:{P}:idx:severity:<severity>  zset, ids by severity
 //	P:{P}:idx:status:<status>      zset, ids by status
-//	P:{P}:queue                    stream of jobs (field "job": job JSON), consumer group "workers"
-//	P:{P}:queue:leases             zset entry id → lease deadline (ms, server clock): in flight
-//	P:{P}:queue:retries            zset entry id → retry-at (ms, server clock): failed or released, waiting
-//	P:{P}:queue:errors             hash entry id → last error of a pending entry
-//	P:{P}:queue:dead               list of dead letters (JSON envelopes, newest first)
+//	P:{P}:schema                   string: the layout version (store.SchemaVersion); see migrate.go
+//	P:{P}:queue:<q>                stream of the jobs of queue q (one of store.Queues; field "job": job JSON),
+//	                               consumer group "workers"
+//	P:{P}:queue:<q>:leases         zset entry id → lease deadline (ms, server clock): in flight
+//	P:{P}:queue:<q>:retries        zset entry id → retry-at (ms, server clock): failed or released, waiting
+//	P:{P}:queue:<q>:errors         hash entry id → last error of a pending entry
+//	P:{P}:queue:<q>:prior          hash entry id → deliveries a job had before the schema 1 migration
+//	P:{P}:queue:<q>:dead           zset job id → dead-at (ms): the queue's dead letters, by time
+//	P:{P}:jobs                     hash job id → "<queue> <entry id>": every live job (ready, in flight,
+//	                               retry-waiting) of every queue
+//	P:{P}:dead                     hash job id → dead-letter envelope JSON {job, queue, last_error,
+//	                               attempt, dead_at_ms}: every dead job, addressable by id (RetryDead)
+//	P:{P}:acked                    zset job id → acked-at (ms): ids acked within store.AckedRetention,
+//	                               so Enqueue of the same id is a no-op; trimmed by every Ack
 //	P:{P}:tokens                   hash token hash → API token JSON
 //	P:{P}:secret                   string: the installation secret
+//
+// Schema version 1 (up to commit 0025e45) had one queue instead of the
+// P:{P}:queue:<q>… keys and the job-state keys above; migrate.go moves it
+// into the report queue and deletes it:
+//
+//	P:{P}:queue                    stream of jobs (field "job"), consumer group "workers"
+//	P:{P}:queue:leases             zset entry id → lease deadline (ms)
+//	P:{P}:queue:retries            zset entry id → retry-at (ms)
+//	P:{P}:queue:errors             hash entry id → last error
+//	P:{P}:queue:dead               list of dead letters {job, last_error, attempt, handle, dead_at_ms},
+//	                               newest first
+//
+// No queue is named leases, retries, errors or dead, so the two layouts
+// cannot collide.
 //
 // The hash tag {P} puts every key of one installation in one Redis Cluster
 // slot, so multi-key scripts and MULTI blocks work on a cluster; the leading
@@ -72,13 +95,15 @@ func (k keyspace) idxAll() string          { return k.base + "idx:all" }
 func (k keyspace) idx(field, v string) string {
 	return k.base + "idx:" + field + ":" + v
 }
-func (k keyspace) queue() string   { return k.base + "queue" }
-func (k keyspace) leases() string  { return k.base + "queue:leases" }
-func (k keyspace) retries() string { return k.base + "queue:retries" }
-func (k keyspace) errors() string  { return k.base + "queue:errors" }
-func (k keyspace) dead() string    { return k.base + "queue:dead" }
-func (k keyspace) tokens() string  { return k.base + "tokens" }
-func (k keyspace) secret() string  { return k.base + "secret" }
+func (k keyspace) schema() string            { return k.base + "schema" }
+func (k keyspace) stream(q string) string    { return k.base + "queue:" + q }
+func (k keyspace) jobs() string              { return k.base + "jobs" }
+func (k keyspace) deadJobs() string          { return k.base + "dead" }
+func (k keyspace) acked() string             { return k.base + "acked" }
+func (k keyspace) queueDead(q string) string { return k.base + "queue:" + q + ":dead" }
+func (k keyspace) legacyQueue() string       { return k.base + "queue" }
+func (k keyspace) tokens() string            { return k.base + "tokens" }
+func (k keyspace) secret() string            { return k.base + "secret" }
 
 // fieldIndexes returns the value indexes r belongs to (not idx:all), in a
 // fixed order: one per store.FilterFields entry, in that order.
@@ -90,7 +115,26 @@ func (k keyspace) fieldIndexes(r *store.Report) []string {
 	return out
 }
 
-// queueKeys are the keys every queue script takes, in this order.
-func (k keyspace) queueKeys() []string {
-	return []string{k.queue(), k.leases(), k.retries(), k.errors(), k.dead()}
+// queueKeys are the keys every queue script takes for queue q, in the
+// order queueLib (scripts.go) documents.
+func (k keyspace) queueKeys(q string) []string {
+	st := k.stream(q)
+	return []string{st, st + ":leases", st + ":retries", st + ":errors", st + ":prior", k.queueDead(q),
+		k.jobs(), k.deadJobs(), k.acked()}
+}
+
+// legacyKeys are the schema-1 queue keys, in the order legacyLib takes them.
+func (k keyspace) legacyKeys() []string {
+	l := k.legacyQueue()
+	return []string{l, l + ":leases", l + ":retries", l + ":errors", l + ":dead"}
+}
+
+// claimKeys are claimScript's keys for queue q: the report queue also
+// drains what is left of the schema-1 queue.
+func (k keyspace) claimKeys(q string) []string {
+	keys := k.queueKeys(q)
+	if q == store.QueueReport {
+		keys = append(keys, k.legacyKeys()...)
+	}
+	return keys
 }

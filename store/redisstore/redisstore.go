@@ -1,5 +1,5 @@
 // Package redisstore is Floorfeed's Redis backend of store.Store: reports as
-// JSON strings with lexicographic sorted-set indexes, the job queue as a
+// JSON strings with lexicographic sorted-set indexes, each job queue as a
 // Redis Stream read through one consumer group, API tokens and the
 // installation secret. Any number of Floorfeed instances may share one Redis
 // (single server, Sentinel-managed or Cluster).
@@ -9,13 +9,16 @@
 // (keys.go), so the scripts also work on Redis Cluster. Redis 7.0 or later
 // is required.
 //
-// Queue semantics: a delivered stream entry gets a lease deadline in a sorted
-// set; Claim reclaims entries whose deadline passed (XCLAIM, counting the
-// delivery) before it reads new ones, so a claimer with a short lease never
+// Queue semantics: each queue (store.Queues) is its own stream; a delivered
+// stream entry gets a lease deadline in a sorted set; Claim reclaims entries
+// whose deadline passed (XCLAIM, counting the delivery) before it reads new
+// ones, so a claimer with a short lease never
 // steals a job leased for longer. Fail moves the entry to a retry set with
 // its retry time; after store.MaxAttempts deliveries a failed or expired
-// entry moves to the dead-letter list, in the same script that removes it
-// from the stream.
+// entry moves to the dead letters (by job id, across queues), in the same
+// script that removes it from the stream. Job ids are remembered while
+// live, dead and for store.AckedRetention after Ack, which makes Enqueue
+// idempotent by id.
 package redisstore
 
 import (
@@ -88,8 +91,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// New returns a Store on an existing client: it pings the server, creates the
-// job stream and its consumer group if needed and loads the Lua scripts. The
+// New returns a Store on an existing client: it pings the server, loads the
+// Lua scripts, creates each queue's stream and consumer group if needed and
+// brings the data to store.SchemaVersion (migrate.go), refusing data of a
+// newer version with an error wrapping store.ErrSchemaTooNew. The
 // caller keeps ownership of c: Close does not close it.
 func New(ctx context.Context, c redis.UniversalClient, opts Options) (*Store, error) {
 	k, err := newKeyspace(opts.Prefix)
@@ -104,13 +109,22 @@ func New(ctx context.Context, c redis.UniversalClient, opts Options) (*Store, er
 	if err := c.Ping(ctx).Err(); err != nil {
 		return nil, fmt.Errorf("redis store: ping: %w", wrapErr(err))
 	}
-	if err := s.ensureGroup(ctx); err != nil {
-		return nil, fmt.Errorf("redis store: %w", err)
-	}
 	for _, sc := range allScripts {
 		if err := sc.Load(ctx, c).Err(); err != nil {
 			return nil, fmt.Errorf("redis store: load scripts: %w", wrapErr(err))
 		}
+	}
+	// Refuse a newer installation before writing anything to it.
+	if err := s.checkSchema(ctx); err != nil {
+		return nil, fmt.Errorf("redis store %s: %w", s.k.base, err)
+	}
+	for _, q := range store.Queues {
+		if err := s.ensureGroup(ctx, q); err != nil {
+			return nil, fmt.Errorf("redis store: %w", err)
+		}
+	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, fmt.Errorf("redis store %s: %w", s.k.base, err)
 	}
 	s.submit = newSubmitBatcher(c)
 	return s, nil

@@ -46,6 +46,10 @@ func TestConformance(t *testing.T) {
 			mu.Unlock()
 			return s2
 		},
+		// Leases and retry times are the Redis server's clock: let real
+		// time pass.
+		Advance:  func(t *testing.T, s store.Store, d time.Duration) { time.Sleep(d) },
+		RealTime: true,
 	})
 }
 
@@ -88,7 +92,10 @@ func TestKeysShareOneSlot(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("UpdateReport = %v", err)
 	}
-	jobs, err := s.Claim(ctx, "w", 4, time.Minute) // jobs[3] stays leased
+	if err := s.Enqueue(ctx, store.Job{ID: "photo-1", Type: store.JobProcessPhotos}); err != nil {
+		t.Fatalf("Enqueue = %v", err)
+	}
+	jobs, err := s.Claim(ctx, store.QueueReport, "w", 4, time.Minute) // jobs[3] stays leased
 	if err != nil || len(jobs) != 4 {
 		t.Fatalf("Claim = %d jobs, %v; want 4", len(jobs), err)
 	}
@@ -99,7 +106,7 @@ func TestKeysShareOneSlot(t *testing.T) {
 		if j.Attempt == store.MaxAttempts {
 			break
 		}
-		again, err := s.Claim(ctx, "w", 1, time.Minute)
+		again, err := s.Claim(ctx, store.QueueReport, "w", 1, time.Minute)
 		if err != nil || len(again) != 1 {
 			t.Fatalf("Claim after Fail = %+v, %v; want the failed job", again, err)
 		}
@@ -126,7 +133,8 @@ func TestKeysShareOneSlot(t *testing.T) {
 		t.Fatalf("keys by hash tag = %v (keys %q), want tags ff (>=10 keys) and plant2 only", counts, keys)
 	}
 	for _, want := range []string{"idem:k0", "report:", "receipts", "idx:all", "idx:line:sx-1", "idx:category:quality",
-		"idx:severity:medium", "idx:status:triaged", "queue", "queue:leases", "queue:retries", "queue:errors", "queue:dead", "tokens", "secret"} {
+		"idx:severity:medium", "idx:status:triaged", "schema", "queue:report", "queue:report:leases", "queue:report:retries",
+		"queue:report:errors", "queue:report:dead", "queue:photo", "jobs", "dead", "acked", "tokens", "secret"} {
 		found := false
 		for _, k := range keys {
 			found = found || strings.HasPrefix(k, "ff:{ff}:"+want)
@@ -185,13 +193,13 @@ func TestSubmitScriptRerun(t *testing.T) {
 			t.Fatalf("run %d of submit script = %v, %v; want {%d, %s}", i+1, res, err, want, sub.Report.ID)
 		}
 	}
-	if n := s.c.XLen(ctx, s.k.queue()).Val(); n != 1 {
+	if n := s.c.XLen(ctx, s.k.stream(store.QueueReport)).Val(); n != 1 {
 		t.Fatalf("stream length after two runs = %d, want 1", n)
 	}
 	if n := s.c.ZCard(ctx, s.k.idxAll()).Val(); n != 1 {
 		t.Fatalf("idx:all after two runs = %d entries, want 1", n)
 	}
-	if st, err := s.QueueStats(ctx); err != nil || st.Ready != 1 {
+	if st, err := s.QueueStats(ctx, store.QueueReport); err != nil || st.Ready != 1 {
 		t.Fatalf("QueueStats = %+v, %v; want 1 ready", st, err)
 	}
 	got, created, err := s.Submit(ctx, sub)
@@ -240,7 +248,7 @@ func TestUnavailable(t *testing.T) {
 	if _, _, err := s.Submit(ctx, storetest.MakeSubmission("down", base, nil)); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Submit with the server stopped = %v, want ErrUnavailable", err)
 	}
-	if _, err := s.Claim(ctx, "w", 1, time.Minute); !errors.Is(err, store.ErrUnavailable) {
+	if _, err := s.Claim(ctx, store.QueueReport, "w", 1, time.Minute); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Claim with the server stopped = %v, want ErrUnavailable", err)
 	}
 	if err := s.Ping(ctx); !errors.Is(err, store.ErrUnavailable) {
@@ -251,110 +259,6 @@ func TestUnavailable(t *testing.T) {
 	}
 }
 
-// TestLongLeaseNotStolen: a claimer with a short lease must not take a job
-// another claimer leased for longer.
-func TestLongLeaseNotStolen(t *testing.T) {
-	t.Parallel()
-	ctx := ctxT(t)
-	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
-	storetest.MustSubmit(t, s, storetest.MakeSubmission("long", base, nil))
-	if jobs, err := s.Claim(ctx, "slow-worker", 1, time.Minute); err != nil || len(jobs) != 1 {
-		t.Fatalf("Claim(lease 1m) = %d jobs, %v; want 1", len(jobs), err)
-	}
-	for range 4 {
-		time.Sleep(100 * time.Millisecond)
-		if jobs, err := s.Claim(ctx, "fast-worker", 10, 100*time.Millisecond); err != nil || len(jobs) != 0 {
-			t.Fatalf("Claim(lease 100ms) during another's 1m lease = %+v, %v; want none", jobs, err)
-		}
-	}
-	if st, err := s.QueueStats(ctx); err != nil || st.InFlight != 1 || st.Ready != 0 {
-		t.Fatalf("QueueStats = %+v, %v; want 1 in flight", st, err)
-	}
-}
-
-// TestReleaseKeepsAttempt: a released delivery does not count.
-func TestReleaseKeepsAttempt(t *testing.T) {
-	t.Parallel()
-	ctx := ctxT(t)
-	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
-	storetest.MustSubmit(t, s, storetest.MakeSubmission("rel", base, nil))
-	for range 3 {
-		jobs, err := s.Claim(ctx, "w", 1, time.Hour)
-		if err != nil || len(jobs) != 1 || jobs[0].Attempt != 1 {
-			t.Fatalf("Claim after releases = %+v, %v; want the job on attempt 1", jobs, err)
-		}
-		mustNil(t, "Release", s.Release(ctx, jobs[0]))
-		mustNil(t, "Release again", s.Release(ctx, jobs[0])) // stale: ignored
-		if st, err := s.QueueStats(ctx); err != nil || st.Ready != 1 || st.InFlight != 0 {
-			t.Fatalf("QueueStats after Release = %+v, %v; want 1 ready", st, err)
-		}
-	}
-}
-
-// TestStaleFailIgnored: a worker whose lease ran out and whose job went to
-// another worker cannot fail (or dead-letter) the other worker's delivery.
-func TestStaleFailIgnored(t *testing.T) {
-	t.Parallel()
-	ctx := ctxT(t)
-	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
-	storetest.MustSubmit(t, s, storetest.MakeSubmission("stale", base, nil))
-	first, err := s.Claim(ctx, "a", 1, 20*time.Millisecond)
-	if err != nil || len(first) != 1 {
-		t.Fatalf("Claim = %+v, %v", first, err)
-	}
-	time.Sleep(50 * time.Millisecond)
-	second, err := s.Claim(ctx, "b", 1, time.Minute)
-	if err != nil || len(second) != 1 || second[0].Attempt != 2 {
-		t.Fatalf("Claim after lease = %+v, %v; want attempt 2", second, err)
-	}
-	stale := first[0]
-	stale.Attempt = store.MaxAttempts
-	mustNil(t, "stale Fail", s.Fail(ctx, first[0], "late", 0))
-	mustNil(t, "stale Fail", s.Fail(ctx, stale, "late", 0))
-	if st, err := s.QueueStats(ctx); err != nil || st != (store.QueueStats{InFlight: 1}) {
-		t.Fatalf("QueueStats after stale Fails = %+v, %v; want 1 in flight", st, err)
-	}
-	mustNil(t, "Ack", s.Ack(ctx, second[0]))
-}
-
-// TestFailWaitsForRetry: a failed job counts as ready while it waits, and
-// its dead letter (after a lease expiry on the last attempt) keeps the job.
-func TestDeadLetterAfterLastLeaseExpires(t *testing.T) {
-	t.Parallel()
-	ctx := ctxT(t)
-	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
-	sub := storetest.MakeSubmission("ll", base, nil)
-	storetest.MustSubmit(t, s, sub)
-	for attempt := 1; attempt <= store.MaxAttempts; attempt++ {
-		jobs, err := s.Claim(ctx, "w", 1, 10*time.Millisecond)
-		if err != nil || len(jobs) != 1 || jobs[0].Attempt != attempt {
-			t.Fatalf("Claim %d = %+v, %v", attempt, jobs, err)
-		}
-		if attempt == 2 {
-			mustNil(t, "Fail", s.Fail(ctx, jobs[0], "smtp down", 0))
-			if st, _ := s.QueueStats(ctx); st.Ready != 1 {
-				t.Fatalf("QueueStats after Fail = %+v, want 1 ready", st)
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if jobs, err := s.Claim(ctx, "w", 1, time.Minute); err != nil || len(jobs) != 0 {
-		t.Fatalf("Claim after last lease = %+v, %v; want none", jobs, err)
-	}
-	dead, err := s.DeadLetters(ctx, 0)
-	if err != nil || len(dead) != 1 {
-		t.Fatalf("DeadLetters = %+v, %v; want 1", dead, err)
-	}
-	d := dead[0]
-	if d.ID != sub.Job.ID || d.ReportID != sub.Report.ID || d.Attempt != store.MaxAttempts ||
-		d.LastError != "lease expired; earlier error: smtp down" || time.Since(d.DeadAt) > time.Minute {
-		t.Fatalf("dead letter = %+v, want job %s, attempt %d, lease expired after smtp down, DeadAt now", d, sub.Job.ID, store.MaxAttempts)
-	}
-	if st, err := s.QueueStats(ctx); err != nil || st != (store.QueueStats{Dead: 1}) {
-		t.Fatalf("QueueStats = %+v, %v; want 1 dead", st, err)
-	}
-}
-
 // TestQueueSurvivesLostGroup: if the stream and its group vanish (FLUSHDB,
 // a failover that lost writes), the queue creates the group again and
 // delivers what was enqueued since.
@@ -362,10 +266,10 @@ func TestQueueSurvivesLostGroup(t *testing.T) {
 	t.Parallel()
 	ctx := ctxT(t)
 	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
-	mustNil(t, "DEL stream", s.c.Del(ctx, s.k.queue()).Err())
+	mustNil(t, "DEL stream", s.c.Del(ctx, s.k.stream(store.QueueReport)).Err())
 	sub := storetest.MakeSubmission("lost", base, nil)
 	storetest.MustSubmit(t, s, sub) // XADD makes a stream without the group
-	jobs, err := s.Claim(ctx, "w", 5, time.Minute)
+	jobs, err := s.Claim(ctx, store.QueueReport, "w", 5, time.Minute)
 	if err != nil || len(jobs) != 1 || jobs[0].ID != sub.Job.ID {
 		t.Fatalf("Claim after the group was lost = %+v, %v; want the job %s", jobs, err, sub.Job.ID)
 	}
@@ -428,7 +332,7 @@ func TestBatchedSubmitsAfterScriptFlush(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if st, err := s.QueueStats(ctx); err != nil || st.Ready != n {
+	if st, err := s.QueueStats(ctx, store.QueueReport); err != nil || st.Ready != n {
 		t.Fatalf("QueueStats = %+v, %v; want %d ready", st, err, n)
 	}
 

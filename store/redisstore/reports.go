@@ -62,19 +62,27 @@ func (s *Store) submitArgs(sub store.Submission) ([]string, []any, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	jobJSON, err := marshalJob(sub.Job)
+	if sub.Job.ID == "" {
+		return nil, nil, errors.New("empty job id")
+	}
+	q, err := store.JobQueue(sub.Job)
+	if err != nil {
+		return nil, nil, err
+	}
+	jobJSON, err := marshalJob(sub.Job, q)
 	if err != nil {
 		return nil, nil, err
 	}
 	// The first four field indexes come before the queue key, where they
-	// were before the team index was added; the others follow it.
+	// were before the team index was added; the others follow the queue and
+	// jobs keys.
 	fi := s.k.fieldIndexes(r)
-	keys := make([]string, 0, 5+len(fi))
+	keys := make([]string, 0, 6+len(fi))
 	keys = append(keys, s.k.idem(sub.IdempotencyKey), s.k.report(r.ID), s.k.receipts(), s.k.idxAll())
 	keys = append(keys, fi[:4]...)
-	keys = append(keys, s.k.queue())
+	keys = append(keys, s.k.stream(q), s.k.jobs())
 	keys = append(keys, fi[4:]...)
-	args := []any{sub.PayloadHash, r.ID, body, r.Receipt, int64(idemTTL / time.Second), jobJSON}
+	args := []any{sub.PayloadHash, r.ID, body, r.Receipt, int64(idemTTL / time.Second), jobJSON, sub.Job.ID, q}
 	return keys, args, nil
 }
 
