@@ -88,7 +88,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	}
 	p := plant.Sample()
 	svc := intake.New(intake.Deps{Store: sub, Plant: p, Signer: sg, Now: clk.Now})
-	m := metrics.New(func(ctx context.Context) (store.QueueStats, error) { return st.QueueStats(ctx, store.QueueReport) })
+	m := metrics.New(st.QueueStats)
 	logs := &testutil.SyncBuffer{}
 	ready := opts.ready
 	if ready == nil {

@@ -183,7 +183,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		`floorfeed_http_requests_total{code="404",method="GET",route="/s/:receipt"} 1`,
 		`floorfeed_http_requests_total{code="404",method="GET",route="/*"} 1`,
 		`floorfeed_http_request_duration_seconds_count{method="POST",route="/api/v1/reports"} 3`,
-		`floorfeed_queue_jobs{state="ready"} 1`,
+		`floorfeed_queue_jobs{queue="report",state="ready"} 1`,
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("GET /metrics lacks %s", want)

@@ -181,7 +181,7 @@ func TestReplayIsNeverRateLimited(t *testing.T) {
 			if len(page.Reports) != 1 || page.Reports[0].ID != first.ID {
 				t.Errorf("stored reports = %d, want only %s", len(page.Reports), first.ID)
 			}
-			if qs, err := ls.store.QueueStats(context.Background()); err != nil || qs.Ready != 1 {
+			if qs, err := ls.store.QueueStats(context.Background(), store.QueueReport); err != nil || qs.Ready != 1 {
 				t.Errorf("QueueStats = %+v, %v; want 1 job ready", qs, err)
 			}
 			if k := handlers.SubmittingKeys(ls.srv); k != 0 {

@@ -51,23 +51,26 @@ type Metrics struct {
 	// floorfeed_submissions_total{outcome}.
 	Submissions *prometheus.CounterVec
 	// JobDuration observes job handling time, recorded by the worker:
-	// floorfeed_job_duration_seconds{type,outcome}, outcome as the worker
-	// reports it (ok, failed, dead, released).
+	// floorfeed_job_duration_seconds{queue,type,outcome}, outcome as the
+	// worker reports it (ok, failed, dead, released, unknown_type).
 	JobDuration *prometheus.HistogramVec
 	// JobWait observes how long a job waited in the queue before its first
-	// delivery started: floorfeed_job_wait_seconds{type}. With JobDuration it
+	// delivery started: floorfeed_job_wait_seconds{queue,type}. With JobDuration it
 	// tells how long a report takes from submission to processed.
 	JobWait *prometheus.HistogramVec
 
 	reg *prometheus.Registry
 }
 
+// QueueStatsFunc reads one queue's counts (store.Queue.QueueStats).
+type QueueStatsFunc func(ctx context.Context, queue string) (store.QueueStats, error)
+
 // New creates the metrics on a private registry, together with the Go
 // runtime and process collectors and, when stats is not nil, the queue
-// gauges floorfeed_queue_jobs{state="ready|in_flight|dead"} (and
-// floorfeed_queue_stats_up, 0 when stats failed), read from stats at each
-// scrape.
-func New(stats func(context.Context) (store.QueueStats, error)) *Metrics {
+// gauges floorfeed_queue_jobs{queue,state="ready|in_flight|dead"} for every
+// queue of store.Queues (and floorfeed_queue_stats_up, 0 when stats
+// failed), read from stats at each scrape.
+func New(stats QueueStatsFunc) *Metrics {
 	m := &Metrics{
 		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "floorfeed_http_requests_total",
@@ -84,14 +87,14 @@ func New(stats func(context.Context) (store.QueueStats, error)) *Metrics {
 		}, []string{"outcome"}),
 		JobDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "floorfeed_job_duration_seconds",
-			Help:    "Time spent handling a queued job, by job type and outcome (ok, failed, dead).",
+			Help:    "Time spent handling a queued job, by queue, job type and outcome (ok, failed, dead, released, unknown_type).",
 			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120},
-		}, []string{"type", "outcome"}),
+		}, []string{"queue", "type", "outcome"}),
 		JobWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "floorfeed_job_wait_seconds",
-			Help:    "Time a job waited in the queue before its first delivery, by job type.",
+			Help:    "Time a job waited in the queue before its first delivery, by queue and job type.",
 			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300},
-		}, []string{"type"}),
+		}, []string{"queue", "type"}),
 		reg: prometheus.NewRegistry(),
 	}
 	// Every outcome shows up from the first scrape, so rate() and alerts
@@ -125,17 +128,17 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // queueCollector reads the queue's counts at scrape time, so the gauges are
 // never stale and no goroutine polls the store.
 type queueCollector struct {
-	stats func(context.Context) (store.QueueStats, error)
+	stats QueueStatsFunc
 	jobs  *prometheus.Desc
 	up    *prometheus.Desc
 }
 
-func newQueueCollector(stats func(context.Context) (store.QueueStats, error)) *queueCollector {
+func newQueueCollector(stats QueueStatsFunc) *queueCollector {
 	return &queueCollector{
 		stats: stats,
 		jobs: prometheus.NewDesc("floorfeed_queue_jobs",
-			"Jobs in the queue by state (ready, in_flight, dead), read at scrape time.",
-			[]string{"state"}, nil),
+			"Jobs by queue and state (ready, in_flight, dead), read at scrape time.",
+			[]string{"queue", "state"}, nil),
 		up: prometheus.NewDesc("floorfeed_queue_stats_up",
 			"1 when the queue counts could be read at this scrape, 0 when the store did not answer.",
 			nil, nil),
@@ -152,15 +155,19 @@ func (q *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), statsTimeout)
 	defer cancel()
-	s, err := q.stats(ctx)
-	if err != nil {
-		// Report the failure as a value rather than failing the scrape: the
-		// HTTP and runtime metrics matter most exactly when the store is down.
-		ch <- prometheus.MustNewConstMetric(q.up, prometheus.GaugeValue, 0)
-		return
+	up := 1.0
+	for _, name := range store.Queues {
+		s, err := q.stats(ctx, name)
+		if err != nil {
+			// Report the failure as a value rather than failing the scrape:
+			// the HTTP and runtime metrics matter most exactly when the store
+			// is down.
+			up = 0
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(q.jobs, prometheus.GaugeValue, float64(s.Ready), name, "ready")
+		ch <- prometheus.MustNewConstMetric(q.jobs, prometheus.GaugeValue, float64(s.InFlight), name, "in_flight")
+		ch <- prometheus.MustNewConstMetric(q.jobs, prometheus.GaugeValue, float64(s.Dead), name, "dead")
 	}
-	ch <- prometheus.MustNewConstMetric(q.up, prometheus.GaugeValue, 1)
-	ch <- prometheus.MustNewConstMetric(q.jobs, prometheus.GaugeValue, float64(s.Ready), "ready")
-	ch <- prometheus.MustNewConstMetric(q.jobs, prometheus.GaugeValue, float64(s.InFlight), "in_flight")
-	ch <- prometheus.MustNewConstMetric(q.jobs, prometheus.GaugeValue, float64(s.Dead), "dead")
+	ch <- prometheus.MustNewConstMetric(q.up, prometheus.GaugeValue, up)
 }

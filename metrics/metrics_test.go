@@ -26,14 +26,21 @@ func scrape(t *testing.T, m *metrics.Metrics) string {
 }
 
 func TestScrape(t *testing.T) {
-	stats := func(context.Context) (store.QueueStats, error) {
-		return store.QueueStats{Ready: 3, InFlight: 2, Dead: 1}, nil
+	stats := func(_ context.Context, queue string) (store.QueueStats, error) {
+		switch queue {
+		case store.QueueReport:
+			return store.QueueStats{Ready: 3, InFlight: 2, Dead: 1}, nil
+		case store.QueueBrief:
+			return store.QueueStats{InFlight: 1}, nil
+		}
+		return store.QueueStats{}, nil
 	}
 	m := metrics.New(stats)
 	m.Submissions.WithLabelValues(metrics.OutcomeCreated).Add(2)
 	m.Requests.WithLabelValues("POST", "/api/v1/reports", "201").Inc()
 	m.RequestDuration.WithLabelValues("POST", "/api/v1/reports").Observe(0.02)
-	m.JobDuration.WithLabelValues("process_report", "ok").Observe(0.5)
+	m.JobDuration.WithLabelValues(store.QueueReport, "process_report", "ok").Observe(0.5)
+	m.JobWait.WithLabelValues(store.QueueReport, "process_report").Observe(0.1)
 
 	body := scrape(t, m)
 	for _, want := range []string{
@@ -41,10 +48,13 @@ func TestScrape(t *testing.T) {
 		`floorfeed_submissions_total{outcome="unavailable"} 0`,
 		`floorfeed_http_requests_total{code="201",method="POST",route="/api/v1/reports"} 1`,
 		`floorfeed_http_request_duration_seconds_count{method="POST",route="/api/v1/reports"} 1`,
-		`floorfeed_job_duration_seconds_count{outcome="ok",type="process_report"} 1`,
-		`floorfeed_queue_jobs{state="ready"} 3`,
-		`floorfeed_queue_jobs{state="in_flight"} 2`,
-		`floorfeed_queue_jobs{state="dead"} 1`,
+		`floorfeed_job_duration_seconds_count{outcome="ok",queue="report",type="process_report"} 1`,
+		`floorfeed_job_wait_seconds_count{queue="report",type="process_report"} 1`,
+		`floorfeed_queue_jobs{queue="report",state="ready"} 3`,
+		`floorfeed_queue_jobs{queue="report",state="in_flight"} 2`,
+		`floorfeed_queue_jobs{queue="report",state="dead"} 1`,
+		`floorfeed_queue_jobs{queue="brief",state="in_flight"} 1`,
+		`floorfeed_queue_jobs{queue="mail",state="ready"} 0`,
 		`floorfeed_queue_stats_up 1`,
 		`go_goroutines `,
 	} {
@@ -55,7 +65,7 @@ func TestScrape(t *testing.T) {
 }
 
 func TestScrapeStatsFailure(t *testing.T) {
-	m := metrics.New(func(context.Context) (store.QueueStats, error) { return store.QueueStats{}, errors.New("down") })
+	m := metrics.New(func(context.Context, string) (store.QueueStats, error) { return store.QueueStats{}, errors.New("down") })
 	body := scrape(t, m)
 	if !strings.Contains(body, "floorfeed_queue_stats_up 0") {
 		t.Errorf("GET /metrics with a failing stats func: want floorfeed_queue_stats_up 0 in\n%s", body)

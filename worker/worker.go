@@ -1,5 +1,8 @@
-// Package worker claims jobs from the queue and runs the handler registered
-// for each job type, with leases, retries and a graceful drain on shutdown.
+// Package worker is the job runtime: it claims jobs from the queues, runs the
+// handler registered for each job type, and settles each delivery (ack,
+// retry, dead letter, release) with leases and a graceful drain on shutdown.
+// It holds no business logic: handlers live with their domain (intake, and
+// later photo, alert, brief, mail) and cmd/floorfeed registers them.
 package worker
 
 import (
@@ -28,14 +31,32 @@ type Queue interface {
 // ctx is cancelled; the job is then released, not counted as failed.
 type Handler func(ctx context.Context, j store.Job) error
 
+// Pool is the worker pool of one queue: how many of its jobs run at once and
+// how long a claimed job stays invisible to other workers. Each queue has its
+// own, so a 30 s PDF render never holds up a 10 ms report job.
+type Pool struct {
+	Queue       string
+	Concurrency int           // default 1
+	Lease       time.Duration // default 1 minute; a handler must finish well within it
+}
+
+// DefaultPools returns a pool for every queue of store.Queues, sized for a
+// small installation: reports are many and quick, briefs few and slow.
+func DefaultPools() []Pool {
+	return []Pool{
+		{Queue: store.QueueReport, Concurrency: 4, Lease: time.Minute},
+		{Queue: store.QueuePhoto, Concurrency: 2, Lease: 2 * time.Minute},
+		{Queue: store.QueueAlert, Concurrency: 2, Lease: time.Minute},
+		{Queue: store.QueueBrief, Concurrency: 1, Lease: 10 * time.Minute},
+		{Queue: store.QueueMail, Concurrency: 2, Lease: 2 * time.Minute},
+	}
+}
+
 // Config tunes a Worker. Zero values take the defaults.
 type Config struct {
-	// Concurrency is how many jobs run at once (default 4).
-	Concurrency int
-	// Lease is how long a claimed job stays invisible to other workers
-	// (default 1 minute). A handler must finish well within it.
-	Lease time.Duration
-	// PollInterval is the longest wait between claims when the queue is
+	// Pools lists the queues this worker serves (default DefaultPools()).
+	Pools []Pool
+	// PollInterval is the longest wait between claims when a queue is
 	// empty (default 500ms; Notify wakes the worker sooner).
 	PollInterval time.Duration
 	// DrainTimeout bounds how long Run waits for running jobs after its
@@ -44,6 +65,11 @@ type Config struct {
 	// Consumer names this worker to the queue (default: the host name; a
 	// stable name keeps the Redis consumer group from collecting dead names).
 	Consumer string
+	// UnknownTypeDelay is how long a job of a type this binary has no
+	// handler for is handed back before it is offered again (default 1
+	// minute). During a rolling upgrade an old instance may claim a new kind
+	// of job; releasing it, never failing it, leaves it for a newer instance.
+	UnknownTypeDelay time.Duration
 }
 
 // Deps are the worker's collaborators.
@@ -53,10 +79,10 @@ type Deps struct {
 	Log      *slog.Logger
 	// Observe, if set, is told how each delivery ended: outcome is one of
 	// the Outcome* constants.
-	Observe func(jobType, outcome string, d time.Duration)
+	Observe func(queue, jobType, outcome string, d time.Duration)
 	// ObserveWait, if set, is told how long a job waited in the queue before
 	// its first delivery started.
-	ObserveWait func(jobType string, wait time.Duration)
+	ObserveWait func(queue, jobType string, wait time.Duration)
 	// Backoff returns the delay before retrying after the given attempt
 	// failed (default: 2s, 4s, 8s … capped at 5 minutes).
 	Backoff func(attempt int) time.Duration
@@ -65,32 +91,44 @@ type Deps struct {
 // How a delivery ended, as told to Deps.Observe (and used as the outcome
 // label of floorfeed_job_duration_seconds).
 const (
-	OutcomeOK       = "ok"       // done and acked
-	OutcomeFailed   = "failed"   // failed; will be retried
-	OutcomeDead     = "dead"     // failed on the last attempt: dead-lettered
-	OutcomeReleased = "released" // handed back unfinished at shutdown, for another worker
+	OutcomeOK       = "ok"           // done and acked
+	OutcomeFailed   = "failed"       // failed; will be retried
+	OutcomeDead     = "dead"         // failed on the last attempt: dead-lettered
+	OutcomeReleased = "released"     // handed back unfinished at shutdown, for another worker
+	OutcomeUnknown  = "unknown_type" // no handler in this binary: handed back after UnknownTypeDelay
 )
+
+// Outcomes lists every outcome, in the order above.
+func Outcomes() []string {
+	return []string{OutcomeOK, OutcomeFailed, OutcomeDead, OutcomeReleased, OutcomeUnknown}
+}
 
 // Worker runs jobs. Create it with New and start it with Run.
 type Worker struct {
-	d    Deps
-	cfg  Config
+	d     Deps
+	cfg   Config
+	pools []*pool
+}
+
+// pool is the claim loop of one queue.
+type pool struct {
+	Pool
 	wake chan struct{}
 }
 
 // New returns a Worker.
 func New(d Deps, cfg Config) *Worker {
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 4
-	}
-	if cfg.Lease <= 0 {
-		cfg.Lease = time.Minute
+	if len(cfg.Pools) == 0 {
+		cfg.Pools = DefaultPools()
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 500 * time.Millisecond
 	}
 	if cfg.DrainTimeout <= 0 {
 		cfg.DrainTimeout = 10 * time.Second
+	}
+	if cfg.UnknownTypeDelay <= 0 {
+		cfg.UnknownTypeDelay = time.Minute
 	}
 	if cfg.Consumer == "" {
 		host, _ := os.Hostname() // on error: the fallback name below
@@ -102,7 +140,17 @@ func New(d Deps, cfg Config) *Worker {
 	if d.Backoff == nil {
 		d.Backoff = DefaultBackoff
 	}
-	return &Worker{d: d, cfg: cfg, wake: make(chan struct{}, 1)}
+	w := &Worker{d: d, cfg: cfg}
+	for _, p := range cfg.Pools {
+		if p.Concurrency <= 0 {
+			p.Concurrency = 1
+		}
+		if p.Lease <= 0 {
+			p.Lease = time.Minute
+		}
+		w.pools = append(w.pools, &pool{Pool: p, wake: make(chan struct{}, 1)})
+	}
+	return w
 }
 
 // DefaultBackoff doubles from 2s and caps at 5 minutes.
@@ -114,72 +162,36 @@ func DefaultBackoff(attempt int) time.Duration {
 	return min(d, 5*time.Minute)
 }
 
-// Notify tells the worker there may be new jobs, so it claims at once
-// instead of waiting for the next poll. It never blocks.
-func (w *Worker) Notify() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
+// Notify tells the worker there may be new jobs in queue, so it claims at
+// once instead of waiting for the next poll. It never blocks.
+func (w *Worker) Notify(queue string) {
+	for _, p := range w.pools {
+		if p.Queue != queue {
+			continue
+		}
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
-// Run claims and runs jobs until ctx is cancelled. Then it stops claiming,
-// lets running jobs finish for up to DrainTimeout, cancels the rest (their
-// jobs are released for another worker) and returns nil.
+// Run claims and runs jobs from every pool's queue until ctx is cancelled.
+// Then it stops claiming, lets running jobs finish for up to DrainTimeout,
+// cancels the rest (their jobs are released for another worker) and returns
+// nil.
 func (w *Worker) Run(ctx context.Context) error {
 	// Jobs run under their own context, cancelled only when the drain time
 	// is over, so a shutdown lets short jobs finish.
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
 
-	slots := make(chan struct{}, w.cfg.Concurrency)
-	var running sync.WaitGroup
-	wait := time.Duration(0)
-	for {
-		select {
-		case <-ctx.Done():
-			return w.drain(&running, cancelJobs)
-		case <-w.wake:
-		case <-time.After(wait):
-		}
-		free := w.cfg.Concurrency - len(slots)
-		if free == 0 {
-			// All slots busy: wait for one to free up (or shutdown).
-			select {
-			case <-ctx.Done():
-				return w.drain(&running, cancelJobs)
-			case slots <- struct{}{}:
-				<-slots
-			}
-			wait = 0
-			continue
-		}
-		jobs, err := w.d.Queue.Claim(ctx, store.QueueReport, w.cfg.Consumer, free, w.cfg.Lease)
-		if err != nil {
-			if ctx.Err() != nil {
-				return w.drain(&running, cancelJobs)
-			}
-			w.d.Log.Error("claim jobs", "err", err)
-			wait = w.cfg.PollInterval
-			continue
-		}
-		for _, j := range jobs {
-			slots <- struct{}{}
-			running.Add(1)
-			go func() {
-				defer func() { <-slots; running.Done() }()
-				w.runOne(jobCtx, j)
-			}()
-		}
-		if len(jobs) == free {
-			wait = 0 // there may be more
-		} else {
-			wait = w.cfg.PollInterval
-		}
+	var running, loops sync.WaitGroup
+	for _, p := range w.pools {
+		loops.Go(func() { w.claimLoop(ctx, jobCtx, p, &running) })
 	}
-}
+	loops.Wait()
 
-func (w *Worker) drain(running *sync.WaitGroup, cancelJobs context.CancelFunc) error {
 	done := make(chan struct{})
 	go func() { running.Wait(); close(done) }()
 	select {
@@ -192,34 +204,87 @@ func (w *Worker) drain(running *sync.WaitGroup, cancelJobs context.CancelFunc) e
 	return nil
 }
 
+// claimLoop claims p's jobs while it has free slots, until ctx is cancelled.
+func (w *Worker) claimLoop(ctx, jobCtx context.Context, p *pool, running *sync.WaitGroup) {
+	slots := make(chan struct{}, p.Concurrency)
+	log := w.d.Log.With("queue", p.Queue)
+	wait := time.Duration(0)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.wake:
+		case <-time.After(wait):
+		}
+		free := p.Concurrency - len(slots)
+		if free == 0 {
+			// All slots busy: wait for one to free up (or shutdown).
+			select {
+			case <-ctx.Done():
+				return
+			case slots <- struct{}{}:
+				<-slots
+			}
+			wait = 0
+			continue
+		}
+		jobs, err := w.d.Queue.Claim(ctx, p.Queue, w.cfg.Consumer, free, p.Lease)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Error("claim jobs", "err", err)
+			wait = w.cfg.PollInterval
+			continue
+		}
+		for _, j := range jobs {
+			slots <- struct{}{}
+			running.Add(1)
+			go func() {
+				defer func() { <-slots; running.Done() }()
+				w.runOne(jobCtx, p.Queue, j)
+			}()
+		}
+		if len(jobs) == free {
+			wait = 0 // there may be more
+		} else {
+			wait = w.cfg.PollInterval
+		}
+	}
+}
+
 // runOne runs one delivery and settles it with the queue: Ack on success,
-// Release when cancelled by shutdown, Fail (retry or dead-letter) otherwise.
-func (w *Worker) runOne(ctx context.Context, j store.Job) {
+// Release when cancelled by shutdown or when no handler knows the type, Fail
+// (retry or dead-letter) otherwise.
+func (w *Worker) runOne(ctx context.Context, queue string, j store.Job) {
 	start := time.Now()
 	if w.d.ObserveWait != nil && j.Attempt == 1 && !j.EnqueuedAt.IsZero() {
-		w.d.ObserveWait(j.Type, max(0, start.Sub(j.EnqueuedAt)))
+		w.d.ObserveWait(queue, j.Type, max(0, start.Sub(j.EnqueuedAt)))
 	}
-	log := w.d.Log.With("job", j.ID, "type", j.Type, "attempt", j.Attempt, "report", j.ReportID)
+	log := w.d.Log.With("queue", queue, "job", j.ID, "type", j.Type, "attempt", j.Attempt, "report", j.ReportID)
 	outcome := OutcomeOK
 	defer func() {
 		if w.d.Observe != nil {
-			w.d.Observe(j.Type, outcome, time.Since(start))
+			w.d.Observe(queue, j.Type, outcome, time.Since(start))
 		}
 	}()
 	// Settling must happen even when ctx is cancelled, bounded in time.
-	settle := func() (context.Context, context.CancelFunc) {
-		return context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 
 	h, ok := w.d.Handlers[j.Type]
-	var err error
 	if !ok {
-		err = fmt.Errorf("no handler for job type %q", j.Type)
-	} else {
-		err = runHandler(ctx, h, j)
+		// A newer instance enqueued a kind of job this binary does not know
+		// (rolling upgrade): never fail it, or an old instance would
+		// dead-letter work that a new one can do.
+		outcome = OutcomeUnknown
+		if rerr := w.d.Queue.Release(sctx, j, w.cfg.UnknownTypeDelay); rerr != nil {
+			log.Error("release job of unknown type", "err", rerr)
+		}
+		log.Warn("no handler for this job type in this version; released for a newer instance", "retry_in", w.cfg.UnknownTypeDelay)
+		return
 	}
-	sctx, cancel := settle()
-	defer cancel()
+	err := runHandler(ctx, h, j)
 	switch {
 	case err == nil:
 		if aerr := w.d.Queue.Ack(sctx, j); aerr != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -31,7 +32,7 @@ type outcomes struct {
 	got []string
 }
 
-func (o *outcomes) observe(_, outcome string, _ time.Duration) {
+func (o *outcomes) observe(_, _, outcome string, _ time.Duration) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.got = append(o.got, outcome)
@@ -79,30 +80,41 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func TestProcessReportMarksReceivedOnce(t *testing.T) {
-	s := openStore(t)
-	ctx := context.Background()
-	base := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	var subs []store.Submission
-	for i := range 12 {
-		sub := storetest.MakeSubmission(string(rune('a'+i)), base.Add(time.Duration(i)*time.Minute), nil)
-		storetest.MustSubmit(t, s, sub)
-		subs = append(subs, sub)
+func stats(t *testing.T, s store.Queue, queue string) store.QueueStats {
+	t.Helper()
+	st, err := s.QueueStats(context.Background(), queue)
+	if err != nil {
+		t.Fatalf("QueueStats(%s) = %v", queue, err)
 	}
-	now := base.Add(time.Hour)
+	return st
+}
+
+func reportPool() []worker.Pool {
+	return []worker.Pool{{Queue: store.QueueReport, Concurrency: 4, Lease: time.Minute}}
+}
+
+func TestJobsRunAndWaitIsObserved(t *testing.T) {
+	s := openStore(t)
+	base := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	for i := range 12 {
+		storetest.MustSubmit(t, s, storetest.MakeSubmission(string(rune('a'+i)), base.Add(time.Duration(i)*time.Minute), nil))
+	}
 	obs := &outcomes{}
-	var waits atomic.Int32
+	var ran, waits atomic.Int32
 	w := worker.New(worker.Deps{
-		Queue:    s,
-		Handlers: map[string]worker.Handler{store.JobProcessReport: worker.ProcessReport(s, func() time.Time { return now })},
-		Observe:  obs.observe,
-		ObserveWait: func(jobType string, wait time.Duration) {
+		Queue: s,
+		Handlers: map[string]worker.Handler{store.JobProcessReport: func(context.Context, store.Job) error {
+			ran.Add(1)
+			return nil
+		}},
+		Observe: obs.observe,
+		ObserveWait: func(queue, jobType string, wait time.Duration) {
 			// The jobs were enqueued "in" November 2026 at base: they waited.
-			if jobType == store.JobProcessReport && wait > 0 {
+			if queue == store.QueueReport && jobType == store.JobProcessReport && wait > 0 {
 				waits.Add(1)
 			}
 		},
-	}, worker.Config{Concurrency: 3, PollInterval: 20 * time.Millisecond})
+	}, worker.Config{Pools: []worker.Pool{{Queue: store.QueueReport, Concurrency: 3}}, PollInterval: 20 * time.Millisecond})
 	stop := start(t, w)
 	waitFor(t, "12 jobs processed", func() bool { return len(obs.list()) == 12 })
 	stop()
@@ -111,33 +123,14 @@ func TestProcessReportMarksReceivedOnce(t *testing.T) {
 			t.Fatalf("outcomes = %v, want all ok", obs.list())
 		}
 	}
+	if n := ran.Load(); n != 12 {
+		t.Fatalf("handler ran %d times, want 12", n)
+	}
 	if n := waits.Load(); n != 12 {
 		t.Fatalf("ObserveWait saw %d first deliveries with a wait, want 12", n)
 	}
-	for _, sub := range subs {
-		r, err := s.Report(ctx, sub.Report.ID)
-		if err != nil {
-			t.Fatalf("Report = %v", err)
-		}
-		if r.Status != store.StatusReceived || r.ProcessedAt == nil || !r.ProcessedAt.Equal(now) || len(r.History) != 2 {
-			t.Fatalf("after processing report = status %s processed %v history %d, want received at %v with 2 entries", r.Status, r.ProcessedAt, len(r.History), now)
-		}
-		if e := r.History[1]; e.Action != store.ActionProcessed || e.From != "new" || e.To != "received" {
-			t.Fatalf("history entry = %+v, want processed new→received", e)
-		}
-	}
-	if st, _ := s.QueueStats(ctx, store.QueueReport); st != (store.QueueStats{}) {
+	if st := stats(t, s, store.QueueReport); st != (store.QueueStats{}) {
 		t.Fatalf("QueueStats after processing = %+v, want empty", st)
-	}
-
-	// A redelivery (at-least-once) changes nothing.
-	h := worker.ProcessReport(s, func() time.Time { return now.Add(time.Hour) })
-	if err := h(ctx, store.Job{Type: store.JobProcessReport, ReportID: subs[0].Report.ID}); err != nil {
-		t.Fatalf("second run = %v", err)
-	}
-	r, _ := s.Report(ctx, subs[0].Report.ID)
-	if len(r.History) != 2 || !r.ProcessedAt.Equal(now) {
-		t.Fatalf("redelivery changed the report: history %d, processed %v", len(r.History), r.ProcessedAt)
 	}
 }
 
@@ -158,25 +151,20 @@ func TestFailingJobRetriesThenDeadLetters(t *testing.T) {
 		}},
 		Observe: obs.observe,
 		Backoff: func(int) time.Duration { return 10 * time.Millisecond },
-	}, worker.Config{PollInterval: 10 * time.Millisecond})
+	}, worker.Config{Pools: reportPool(), PollInterval: 10 * time.Millisecond})
 	start(t, w)
-	waitFor(t, "dead letter", func() bool {
-		st, _ := s.QueueStats(ctx, store.QueueReport)
-		return st.Dead == 1
-	})
+	waitFor(t, "dead letter", func() bool { return stats(t, s, store.QueueReport).Dead == 1 })
 	if n := calls.Load(); n != store.MaxAttempts {
 		t.Fatalf("handler ran %d times, want %d", n, store.MaxAttempts)
 	}
 	want := []string{worker.OutcomeFailed, worker.OutcomeFailed, worker.OutcomeFailed, worker.OutcomeFailed, worker.OutcomeDead}
 	waitFor(t, "5 outcomes", func() bool { return len(obs.list()) == 5 })
-	for i, o := range obs.list() {
-		if o != want[i] {
-			t.Fatalf("outcomes = %v, want %v", obs.list(), want)
-		}
+	if got := obs.list(); !slices.Equal(got, want) {
+		t.Fatalf("outcomes = %v, want %v", got, want)
 	}
 	dead, err := s.DeadLetters(ctx, 5)
-	if err != nil || len(dead) != 1 || dead[0].LastError != "downstream refused" {
-		t.Fatalf("DeadLetters = %+v, %v; want the job with its last error", dead, err)
+	if err != nil || len(dead) != 1 || dead[0].ID != sub.Job.ID || dead[0].LastError != "downstream refused" {
+		t.Fatalf("DeadLetters = %+v, %v; want job %s with its last error", dead, err, sub.Job.ID)
 	}
 }
 
@@ -195,7 +183,10 @@ func TestShutdownReleasesRunningJob(t *testing.T) {
 			return ctx.Err()
 		}},
 		Observe: obs.observe,
-	}, worker.Config{Lease: time.Hour, DrainTimeout: 100 * time.Millisecond, PollInterval: 10 * time.Millisecond})
+	}, worker.Config{
+		Pools:        []worker.Pool{{Queue: store.QueueReport, Concurrency: 1, Lease: time.Hour}},
+		DrainTimeout: 100 * time.Millisecond, PollInterval: 10 * time.Millisecond,
+	})
 	stop := start(t, w)
 	<-started
 	stop()
@@ -204,14 +195,13 @@ func TestShutdownReleasesRunningJob(t *testing.T) {
 	}
 	// Released, not waiting out its one-hour lease: another worker gets it now.
 	jobs, err := s.Claim(ctx, store.QueueReport, "next", 1, time.Minute)
-	if err != nil || len(jobs) != 1 || jobs[0].ID != sub.Job.ID {
-		t.Fatalf("Claim after shutdown = %+v, %v; want the released job", jobs, err)
+	if err != nil || len(jobs) != 1 || jobs[0].ID != sub.Job.ID || jobs[0].Attempt != 1 {
+		t.Fatalf("Claim after shutdown = %+v, %v; want the released job at attempt 1", jobs, err)
 	}
 }
 
 func TestShutdownLetsShortJobsFinish(t *testing.T) {
 	s := openStore(t)
-	ctx := context.Background()
 	storetest.MustSubmit(t, s, storetest.MakeSubmission("short", time.Now(), nil))
 	started := make(chan struct{})
 	obs := &outcomes{}
@@ -223,16 +213,109 @@ func TestShutdownLetsShortJobsFinish(t *testing.T) {
 			return nil
 		}},
 		Observe: obs.observe,
-	}, worker.Config{DrainTimeout: 5 * time.Second, PollInterval: 10 * time.Millisecond})
+	}, worker.Config{Pools: reportPool(), DrainTimeout: 5 * time.Second, PollInterval: 10 * time.Millisecond})
 	stop := start(t, w)
 	<-started
 	stop()
 	if got := obs.list(); len(got) != 1 || got[0] != worker.OutcomeOK {
 		t.Fatalf("outcomes = %v, want [ok]", got)
 	}
-	if st, _ := s.QueueStats(ctx, store.QueueReport); st != (store.QueueStats{}) {
+	if st := stats(t, s, store.QueueReport); st != (store.QueueStats{}) {
 		t.Fatalf("QueueStats = %+v, want empty (job acked during drain)", st)
 	}
+}
+
+// A slow job in one queue never holds up another queue: the brief pool is
+// busy with a render that does not end, and report jobs still run.
+func TestPoolsAreIsolated(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	if err := s.Enqueue(ctx, store.Job{ID: "brief-1", Type: store.JobBrief, EnqueuedAt: time.Now()}); err != nil {
+		t.Fatalf("Enqueue(brief) = %v", err)
+	}
+	briefStarted := make(chan struct{})
+	var reports atomic.Int32
+	w := worker.New(worker.Deps{
+		Queue: s,
+		Handlers: map[string]worker.Handler{
+			store.JobBrief: func(ctx context.Context, _ store.Job) error {
+				close(briefStarted)
+				<-ctx.Done()
+				return ctx.Err()
+			},
+			store.JobProcessReport: func(context.Context, store.Job) error {
+				reports.Add(1)
+				return nil
+			},
+		},
+	}, worker.Config{
+		Pools: []worker.Pool{
+			{Queue: store.QueueReport, Concurrency: 1, Lease: time.Minute},
+			{Queue: store.QueueBrief, Concurrency: 1, Lease: time.Hour},
+		},
+		PollInterval: 10 * time.Millisecond, DrainTimeout: 50 * time.Millisecond,
+	})
+	start(t, w)
+	<-briefStarted
+	for i := range 5 {
+		storetest.MustSubmit(t, s, storetest.MakeSubmission(string(rune('p'+i)), time.Now(), nil))
+	}
+	waitFor(t, "5 report jobs while the brief job runs", func() bool { return reports.Load() == 5 })
+	if st := stats(t, s, store.QueueBrief); st.InFlight != 1 {
+		t.Fatalf("brief queue = %+v, want its one job still in flight", st)
+	}
+}
+
+// Rolling upgrade: an old instance claims a job of a type it does not know.
+// It hands it back (not failed, not dead, attempt not counted), and an
+// instance that knows the type processes it.
+func TestUnknownJobTypeIsReleasedForANewerInstance(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	job := store.Job{ID: "future-1", Type: "future_kind", Queue: store.QueueReport, EnqueuedAt: time.Now()}
+	if err := s.Enqueue(ctx, job); err != nil {
+		t.Fatalf("Enqueue(%+v) = %v", job, err)
+	}
+	oldObs := &outcomes{}
+	old := worker.New(worker.Deps{
+		Queue:    s,
+		Handlers: map[string]worker.Handler{store.JobProcessReport: func(context.Context, store.Job) error { return nil }},
+		Observe:  oldObs.observe,
+	}, worker.Config{Pools: reportPool(), PollInterval: 5 * time.Millisecond, UnknownTypeDelay: 30 * time.Millisecond, Consumer: "old"})
+	stopOld := start(t, old)
+	// More deliveries than MaxAttempts: a failure would have dead-lettered it.
+	waitFor(t, "the old instance to hand the job back repeatedly", func() bool { return len(oldObs.list()) > store.MaxAttempts })
+	stopOld()
+	for _, o := range oldObs.list() {
+		if o != worker.OutcomeUnknown {
+			t.Fatalf("old instance outcomes = %v, want all %s", oldObs.list(), worker.OutcomeUnknown)
+		}
+	}
+	if st := stats(t, s, store.QueueReport); st.Dead != 0 || st.Ready != 1 {
+		t.Fatalf("after the old instance: %+v, want the job ready, nothing dead", st)
+	}
+
+	var got atomic.Value
+	done := make(chan struct{})
+	newer := worker.New(worker.Deps{
+		Queue: s,
+		Handlers: map[string]worker.Handler{"future_kind": func(_ context.Context, j store.Job) error {
+			got.Store(j)
+			close(done)
+			return nil
+		}},
+	}, worker.Config{Pools: reportPool(), PollInterval: 5 * time.Millisecond, Consumer: "new"})
+	start(t, newer)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the newer instance never got the job")
+	}
+	j := got.Load().(store.Job)
+	if j.ID != job.ID || j.Attempt != 1 {
+		t.Fatalf("newer instance got %+v, want job %s at attempt 1 (releases do not count)", j, job.ID)
+	}
+	waitFor(t, "the job acked", func() bool { return stats(t, s, store.QueueReport) == store.QueueStats{} })
 }
 
 func TestDefaultBackoff(t *testing.T) {

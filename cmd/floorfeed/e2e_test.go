@@ -212,9 +212,9 @@ func TestSubmitReceiptProcessed(t *testing.T) {
 		for _, want := range []string{
 			`floorfeed_submissions_total{outcome="created"} 1`,
 			`floorfeed_submissions_total{outcome="replayed"} 1`,
-			`floorfeed_job_wait_seconds_count{type="process_report"} 1`,
-			`floorfeed_job_duration_seconds_count{outcome="ok",type="process_report"} 1`,
-			`floorfeed_queue_jobs{state="ready"} 0`,
+			`floorfeed_job_wait_seconds_count{queue="report",type="process_report"} 1`,
+			`floorfeed_job_duration_seconds_count{outcome="ok",queue="report",type="process_report"} 1`,
+			`floorfeed_queue_jobs{queue="report",state="ready"} 0`,
 		} {
 			if !bytes.Contains(metrics, []byte(want)) {
 				t.Errorf("/metrics lacks %q", want)

@@ -56,9 +56,7 @@ func newServer(ctx context.Context, cfg *Config) (*server, error) {
 		}
 	}()
 
-	m := metrics.New(func(ctx context.Context) (store.QueueStats, error) {
-		return be.QueueStats(ctx, store.QueueReport)
-	})
+	m := metrics.New(be.QueueStats)
 	in := intake.New(intake.Deps{Store: be, Plant: p, Signer: be.Signer, Now: time.Now})
 	replays, _ := be.Store.(handlers.ReplayFinder) // both backends (store/*/idem.go); handlers.New refuses a rate limit without it
 	h, err := handlers.New(handlers.Deps{
@@ -84,17 +82,7 @@ func newServer(ctx context.Context, cfg *Config) (*server, error) {
 		return nil, fmt.Errorf("set up HTTP handlers: %w", err)
 	}
 	if cfg.Workers > 0 {
-		s.worker = worker.New(worker.Deps{
-			Queue:    be,
-			Handlers: map[string]worker.Handler{store.JobProcessReport: worker.ProcessReport(be, time.Now)},
-			Log:      log.With("component", "worker"),
-			Observe: func(jobType, outcome string, d time.Duration) {
-				m.JobDuration.WithLabelValues(jobType, outcome).Observe(d.Seconds())
-			},
-			ObserveWait: func(jobType string, d time.Duration) {
-				m.JobWait.WithLabelValues(jobType).Observe(d.Seconds())
-			},
-		}, worker.Config{Concurrency: cfg.Workers, PollInterval: 250 * time.Millisecond, DrainTimeout: cfg.ShutdownTimeout / 2})
+		s.worker = newWorker(cfg, be, m, log)
 	}
 
 	s.ln, err = net.Listen("tcp", cfg.Addr)
@@ -210,4 +198,28 @@ func (s *server) closeAll() {
 	if err := s.be.Close(); err != nil {
 		s.log.Error("close store", "err", err)
 	}
+}
+
+// newWorker builds the job runtime with every job handler this binary has,
+// each registered here next to the queue its pool serves: the handlers
+// live with their domain (intake for reports).
+func newWorker(cfg *Config, be *backend, m *metrics.Metrics, log *slog.Logger) *worker.Worker {
+	reports := intake.NewProcessor(be, time.Now)
+	pools := worker.DefaultPools()
+	for i := range pools {
+		if pools[i].Queue == store.QueueReport {
+			pools[i].Concurrency = cfg.Workers
+		}
+	}
+	return worker.New(worker.Deps{
+		Queue:    be,
+		Handlers: map[string]worker.Handler{store.JobProcessReport: reports.Handle},
+		Log:      log.With("component", "worker"),
+		Observe: func(queue, jobType, outcome string, d time.Duration) {
+			m.JobDuration.WithLabelValues(queue, jobType, outcome).Observe(d.Seconds())
+		},
+		ObserveWait: func(queue, jobType string, d time.Duration) {
+			m.JobWait.WithLabelValues(queue, jobType).Observe(d.Seconds())
+		},
+	}, worker.Config{Pools: pools, PollInterval: 250 * time.Millisecond, DrainTimeout: cfg.ShutdownTimeout / 2})
 }
