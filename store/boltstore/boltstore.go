@@ -35,14 +35,15 @@
 //
 // bbolt fsyncs on every commit (NoSync stays false): a call that returned
 // without error is on disk. Submit and the other small writes go through
-// bbolt's DB.Batch, which runs concurrent callers' functions one after the
-// other in a single transaction and commits them with one fsync (group
-// commit). A batched function may run more than once, so each one keeps its
-// outcome in variables it resets at the start and writes nothing to the
-// database before it has decided to; expected outcomes (a replay, a missing
-// report, an error from an UpdateReport callback) are reported through those
-// variables rather than as errors, so they do not make bbolt re-run the
-// whole batch.
+// one committer goroutine (groupcommit.go), which runs the functions of
+// every caller waiting at that moment one after the other in a single
+// transaction and commits them with one fsync (group commit). A batched
+// function may run more than once, so each one keeps its outcome in
+// variables it resets at the start and writes nothing to the database
+// before it has decided to; expected outcomes (a replay, a missing report,
+// an error from an UpdateReport callback) are reported through those
+// variables rather than as errors, so they do not make the committer re-run
+// the whole batch.
 //
 // # Queue
 //
@@ -108,16 +109,6 @@ func (e *lockedError) Error() string {
 
 func (e *lockedError) Unwrap() []error { return []error{ErrLocked, e.cause} }
 
-// batchDelay is how long a group commit waits for more callers (bbolt's
-// MaxBatchDelay; its default is 10ms). bbolt closes a batch when this timer
-// fires, not when the writer lock frees: much below the cost of a commit
-// (two fdatasyncs) batches fragment and queue behind each other (500µs gave
-// ~400 submits/s on the 2-core test VM), while 10ms leaves the disk idle
-// (~2,000-3,300/s). 5ms measured ~4,300-4,900/s with 64 clients there and
-// stays sensible on disks with slower fsync. It is also the added latency of
-// a lone write.
-const batchDelay = 5 * time.Millisecond
-
 // schemaVersion is the layout version written to meta; Open migrates older
 // files and refuses newer ones.
 const schemaVersion = store.SchemaVersion
@@ -164,8 +155,9 @@ func metaDeadKey(q string) []byte { return []byte("dead:" + q) }
 
 // Store is the bbolt-backed store.Store. It is safe for concurrent use.
 type Store struct {
-	db   *bolt.DB
-	path string
+	db     *bolt.DB
+	writes *groupCommit // every small write: Submit, UpdateReport, the queue
+	path   string
 	now  func() time.Time
 	log  *slog.Logger
 
@@ -206,7 +198,6 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	db.MaxBatchDelay = batchDelay
 	s := &Store{db: db, path: path, now: opts.Now, log: opts.Log.With("store", "bolt", "path", path)}
 	if opts.ReadOnly {
 		err = db.View(checkSchema)
@@ -216,6 +207,9 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		_ = db.Close() // the open error is the one worth reporting
 		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if !opts.ReadOnly {
+		s.writes = newGroupCommit(db)
 	}
 	return s, nil
 }
@@ -299,6 +293,9 @@ func tooNew(version uint64) error {
 // Close closes the database file. Closing twice is harmless.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		if s.writes != nil {
+			s.writes.close()
+		}
 		if err := s.db.Close(); err != nil {
 			s.closeErr = fmt.Errorf("close store %s: %w", s.path, err)
 		}

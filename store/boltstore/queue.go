@@ -238,7 +238,7 @@ func (s *Store) Enqueue(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.writes.do(func(tx *bolt.Tx) error {
 		_, err := putNewJob(tx, j, q, s.now())
 		return err
 	})
@@ -283,7 +283,7 @@ func (s *Store) Claim(ctx context.Context, queue, consumer string, max int, leas
 	}
 
 	var claimed, dead []store.Job
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.writes.do(func(tx *bolt.Tx) error {
 		claimed, dead = []store.Job{}, nil
 		now := s.now()
 		ready, err := readyBucket(tx, queue)
@@ -373,7 +373,7 @@ func (s *Store) Ack(ctx context.Context, j store.Job) error {
 		return fmt.Errorf("ack job %s: %w", j.ID, err)
 	}
 	var stale bool
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.writes.do(func(tx *bolt.Tx) error {
 		stale = false
 		rec, ok, err := getJob(tx, j.ID)
 		if err != nil || !ok {
@@ -412,7 +412,7 @@ func (s *Store) Fail(ctx context.Context, j store.Job, reason string, retryAfter
 		ignored bool
 		dead    *store.Job
 	)
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.writes.do(func(tx *bolt.Tx) error {
 		ignored, dead = false, nil
 		rec, ok, err := currentDelivery(tx, j)
 		if err != nil || !ok {
@@ -453,7 +453,7 @@ func (s *Store) Release(ctx context.Context, j store.Job, after time.Duration) e
 		return fmt.Errorf("release job %s: %w", j.ID, err)
 	}
 	var ignored bool
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.writes.do(func(tx *bolt.Tx) error {
 		rec, ok, err := currentDelivery(tx, j)
 		ignored = err == nil && !ok
 		if err != nil || !ok {
@@ -529,7 +529,7 @@ func (s *Store) RetryDead(ctx context.Context, id string) error {
 		return fmt.Errorf("retry dead job %s: %w", id, err)
 	}
 	var found bool
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.writes.do(func(tx *bolt.Tx) error {
 		found = false
 		dead := tx.Bucket(bDead)
 		v := dead.Get([]byte(id))

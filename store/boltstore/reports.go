@@ -58,7 +58,7 @@ func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.Report,
 		mismatch bool
 		created  bool
 	)
-	err = s.db.Batch(func(tx *bolt.Tx) error {
+	err = s.writes.do(func(tx *bolt.Tx) error {
 		replay, mismatch, created = nil, false, false
 		now := s.now()
 		if v := tx.Bucket(bIdem).Get(key); v != nil {
@@ -269,7 +269,7 @@ func (s *Store) UpdateReport(ctx context.Context, id string, fn func(*store.Repo
 		result store.Report
 		fnErr  error // fn's error or ErrNotFound: nothing written, no batch retry
 	)
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.writes.do(func(tx *bolt.Tx) error {
 		result, fnErr = store.Report{}, nil
 		var old, r store.Report
 		if err := getReport(tx, id, &old); err != nil {
