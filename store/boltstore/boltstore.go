@@ -158,8 +158,8 @@ type Store struct {
 	db     *bolt.DB
 	writes *groupCommit // every small write: Submit, UpdateReport, the queue
 	path   string
-	now  func() time.Time
-	log  *slog.Logger
+	now    func() time.Time
+	log    *slog.Logger
 
 	closeOnce sync.Once
 	closeErr  error
