@@ -25,6 +25,7 @@ import (
 //	P:{P}:queue:errors             hash entry id → last error of a pending entry
 //	P:{P}:queue:dead               list of dead letters (JSON envelopes, newest first)
 //	P:{P}:tokens                   hash token hash → API token JSON
+//	P:{P}:tokens:used              hash token hash → last use (unix ms)
 //	P:{P}:secret                   string: the installation secret
 //
 // The hash tag {P} puts every key of one installation in one Redis Cluster
@@ -78,6 +79,8 @@ func (k keyspace) errors() string  { return k.base + "queue:errors" }
 func (k keyspace) dead() string    { return k.base + "queue:dead" }
 func (k keyspace) tokens() string  { return k.base + "tokens" }
 func (k keyspace) secret() string  { return k.base + "secret" }
+
+func (k keyspace) tokensUsed() string { return k.base + "tokens:used" }
 
 // fieldIndexes returns the value indexes r belongs to (not idx:all), in a
 // fixed order: line, category, severity, status.
