@@ -2,9 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -23,27 +20,13 @@ const (
 	maxReportIDLen = 64
 )
 
-// requireToken admits requests with a valid "Authorization: Bearer <token>":
-// the hex SHA-256 of the token must name a stored API token. Otherwise 401
-// with WWW-Authenticate; 503 if the store cannot say.
+// requireToken admits requests with a valid credential (see authenticate):
+// otherwise 401 with WWW-Authenticate; 503 if the store cannot say.
 func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		scheme, secret, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
-		secret = strings.TrimSpace(secret)
-		if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" || len(secret) > maxBearerLen {
-			return errUnauthorized()
+		if _, err := s.authenticate(c); err != nil {
+			return err
 		}
-		sum := sha256.Sum256([]byte(secret))
-		ctx, cancel := context.WithTimeout(c.Request().Context(), storeReadTimeout)
-		defer cancel()
-		tok, err := s.tokens.TokenByHash(ctx, hex.EncodeToString(sum[:]))
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			return errUnauthorized()
-		case err != nil:
-			return errUnavailable(err)
-		}
-		c.Set(ctxAPIToken, tok)
 		return next(c)
 	}
 }

@@ -90,18 +90,13 @@ type ReportReader interface {
 	FindReports(ctx context.Context, f store.Filter) (store.Page, error)
 }
 
-// TokenFinder finds API tokens (implemented by store.Tokens).
-type TokenFinder interface {
-	// TokenByHash finds a token by the hex SHA-256 of its secret, or store.ErrNotFound.
-	TokenByHash(ctx context.Context, hash string) (store.APIToken, error)
-}
-
 // Deps are what the server needs. Intake, Reports, Tokens, Ready, Plant and
 // Signer are required; Metrics, Log and Now have defaults.
 type Deps struct {
 	Intake  *intake.Service
 	Reports ReportReader
-	Tokens  TokenFinder
+	Tokens  TokenAuth
+	Demo    DemoLoader // optional: POST /api/v1/admin/demo answers 404 without
 	// Ready reports whether the store answers (GET /readyz).
 	Ready  func(context.Context) error
 	Plant  *plant.Plant
@@ -121,7 +116,8 @@ type Server struct {
 	e       *echo.Echo
 	intake  *intake.Service
 	reports ReportReader
-	tokens  TokenFinder
+	tokens  TokenAuth
+	demo    DemoLoader
 	ready   func(context.Context) error
 	plant   *plant.Plant
 	signer  *signing.Signer
@@ -143,6 +139,7 @@ type Server struct {
 //	GET  /api/v1/reports              list with filters and cursor (Bearer token)
 //	GET  /api/v1/reports/{id}         one report (Bearer token)
 //	GET  /healthz, /readyz, /metrics  probes and Prometheus
+//	     /api/v1/admin/...            the admin API (api_admin.go), local administrator only
 func New(d Deps) (*Server, error) {
 	var missing []string
 	for name, ok := range map[string]bool{
@@ -158,7 +155,7 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("handlers.New: missing %s", strings.Join(missing, ", "))
 	}
 	s := &Server{
-		intake: d.Intake, reports: d.Reports, tokens: d.Tokens, ready: d.Ready,
+		intake: d.Intake, reports: d.Reports, tokens: d.Tokens, demo: d.Demo, ready: d.Ready,
 		plant: d.Plant, signer: d.Signer, metrics: d.Metrics, log: d.Log, now: d.Now,
 		cfg: d.Config, text: newCatalog(),
 	}
@@ -217,6 +214,7 @@ func New(d Deps) (*Server, error) {
 	e.Match([]string{http.MethodGet, http.MethodHead}, routeHealthz, s.handleHealthz)
 	e.Match([]string{http.MethodGet, http.MethodHead}, routeReadyz, s.handleReadyz)
 	e.GET(routeMetrics, echo.WrapHandler(s.metrics.Handler()))
+	s.registerAdminRoutes(e.Group(routeAdminPrefix))
 	s.e = e
 	return s, nil
 }

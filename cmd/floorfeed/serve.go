@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/floorfeed/floorfeed/auth"
+	"github.com/floorfeed/floorfeed/demo"
 	"github.com/floorfeed/floorfeed/handlers"
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/metrics"
@@ -58,10 +60,15 @@ func newServer(ctx context.Context, cfg *Config) (*server, error) {
 
 	m := metrics.New(be.QueueStats)
 	in := intake.New(intake.Deps{Store: be, Plant: p, Signer: be.Signer, Now: time.Now})
+	tokens, err := auth.New(auth.Deps{Tokens: be, Now: time.Now, Log: log})
+	if err != nil {
+		return nil, err
+	}
 	h, err := handlers.New(handlers.Deps{
 		Intake:  in,
 		Reports: be,
-		Tokens:  be,
+		Tokens:  tokens,
+		Demo:    &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
 		Ready:   be.Ping,
 		Plant:   p,
 		Signer:  be.Signer,
