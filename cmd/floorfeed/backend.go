@@ -45,7 +45,7 @@ type openOptions struct {
 }
 
 // errNoStore says that a read-only command found no installation.
-var errNoStore = errors.New("no store there")
+var errNoStore = errors.New("no Floorfeed store")
 
 // openBackend opens Redis when a URL is configured, else the embedded bbolt
 // file under the data dir.
@@ -61,7 +61,7 @@ func openBackend(ctx context.Context, cfg *Config, log *slog.Logger, o openOptio
 		case o.mustExist:
 			if secret, err = rs.Secret(ctx); errors.Is(err, store.ErrNotFound) {
 				rs.Close()
-				return nil, fmt.Errorf("%w: Redis %s holds no Floorfeed installation under prefix %q (no secret stored); start `floorfeed serve` with this FLOORFEED_REDIS_URL first",
+				return nil, fmt.Errorf("%w in Redis %s under prefix %q (no installation secret stored there); start `floorfeed serve` with this FLOORFEED_REDIS_URL first, or check --redis-prefix",
 					errNoStore, redisstore.RedactURL(cfg.RedisURL), cfg.RedisPrefix)
 			}
 		default:
@@ -84,7 +84,7 @@ func openBackend(ctx context.Context, cfg *Config, log *slog.Logger, o openOptio
 	path := filepath.Join(cfg.DataDir, dbFileName)
 	if o.mustExist {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s holds no Floorfeed store (no %s); run `floorfeed serve` or `floorfeed demo` first, or point --data-dir / FLOORFEED_DATA_DIR at the installation's data dir",
+			return nil, fmt.Errorf("%w in %s (no %s there); run `floorfeed serve` or `floorfeed demo` first, or point --data-dir / FLOORFEED_DATA_DIR at the installation's data dir",
 				errNoStore, cfg.DataDir, dbFileName)
 		}
 	}
@@ -129,8 +129,8 @@ func loadOrCreateSecretFile(dataDir string, create bool) ([]byte, error) {
 	if !create {
 		b, err := os.ReadFile(filepath.Join(dataDir, secretFileName))
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s has a database but no %s file, and FLOORFEED_SECRET is not set; use the secret the server runs with",
-				errNoStore, dataDir, secretFileName)
+			return nil, fmt.Errorf("%s has a database but no %s file, and FLOORFEED_SECRET is not set: set the secret the server runs with",
+				dataDir, secretFileName)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read secret file: %w", err)

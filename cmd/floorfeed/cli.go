@@ -243,13 +243,12 @@ func unknownCommand(path []*command, name string) error {
 	for _, s := range cur.subs {
 		candidates = append(candidates, s.name)
 	}
-	where := "floorfeed"
+	msg := fmt.Sprintf("unknown command %q", name)
 	if len(path) > 1 {
-		where = "floorfeed " + fullName(path)
+		msg = fullName(path) + ": " + msg
 	}
-	msg := fmt.Sprintf("%s: unknown command %q", where, name)
 	if best := closest(name, candidates); best != "" {
-		msg += fmt.Sprintf("; did you mean %q?", strings.TrimPrefix(where+" "+best, "floorfeed "))
+		msg += fmt.Sprintf("; did you mean %q?", strings.TrimSpace(fullName(path)+" "+best))
 	}
 	return &usageError{msg: msg, path: fullName(path)}
 }
@@ -334,29 +333,47 @@ func printHelp(w io.Writer, path []*command) error {
 	}
 	fmt.Fprintf(w, "\n\n%s\n", about)
 	fs, _, _ := c.flagSet(func(string) string { return "" })
-	var n int
-	fs.VisitAll(func(*flag.Flag) { n++ })
-	if n > 0 {
+	config := map[string]bool{"redis-url": true}
+	for _, st := range settings {
+		config[st.flag] = true
+	}
+	var own, conf []*flag.Flag
+	fs.VisitAll(func(f *flag.Flag) {
+		if config[f.Name] {
+			conf = append(conf, f)
+		} else {
+			own = append(own, f)
+		}
+	})
+	if len(own) > 0 {
 		fmt.Fprintln(w, "\nflags (before or after the arguments):")
-		printFlags(w, fs)
+		printFlags(w, own)
+	}
+	if len(conf) > 0 {
+		fmt.Fprintln(w, "\nconfiguration (flag, or its environment variable):")
+		printFlags(w, conf)
 	}
 	return nil
 }
 
-// printFlags lists fs's flags, GNU style.
-func printFlags(w io.Writer, fs *flag.FlagSet) {
-	fs.VisitAll(func(f *flag.Flag) {
+// printFlags lists flags, GNU style.
+func printFlags(w io.Writer, flags []*flag.Flag) {
+	for _, f := range flags {
 		typ, usage := flag.UnquoteUsage(f)
 		line := "  --" + f.Name
 		if typ != "" {
 			line += " " + typ
 		}
 		fmt.Fprintln(w, line)
-		if f.DefValue != "" && f.DefValue != "false" {
+		switch {
+		case f.DefValue == "" || f.DefValue == "false" || f.DefValue == "0":
+		case typ == "string":
 			usage += fmt.Sprintf(" (default %q)", f.DefValue)
+		default:
+			usage += " (default " + f.DefValue + ")"
 		}
 		fmt.Fprintf(w, "        %s\n", usage)
-	})
+	}
 }
 
 // printCommands is the program's help: every command, one line each.

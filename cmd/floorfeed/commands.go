@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -205,34 +206,40 @@ func setupHealthcheck(*flag.FlagSet) action {
 func setupVersion(*flag.FlagSet) action {
 	return func(_ context.Context, x *invocation) error {
 		bi, ok := debug.ReadBuildInfo()
-		if !ok {
-			fmt.Fprintf(x.stdout, "floorfeed (no build information) %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			return nil
-		}
-		version := bi.Main.Version
-		if version == "" {
-			version = "(devel)"
-		}
-		fmt.Fprintf(x.stdout, "floorfeed %s\n", version)
-		if bi.Main.Path != "" {
-			fmt.Fprintf(x.stdout, "module    %s\n", bi.Main.Path)
-		}
-		vcs := map[string]string{}
-		for _, s := range bi.Settings {
-			vcs[s.Key] = s.Value
-		}
-		if rev := vcs["vcs.revision"]; rev != "" {
-			if vcs["vcs.modified"] == "true" {
-				rev += " (modified)"
-			}
-			fmt.Fprintf(x.stdout, "revision  %s\n", rev)
-			if t := vcs["vcs.time"]; t != "" {
-				fmt.Fprintf(x.stdout, "committed %s\n", t)
-			}
-		} else {
-			fmt.Fprintln(x.stdout, "revision  unknown (built without VCS information)")
-		}
-		fmt.Fprintf(x.stdout, "go        %s %s/%s\n", bi.GoVersion, runtime.GOOS, runtime.GOARCH)
+		writeVersion(x.stdout, bi, ok)
 		return nil
 	}
+}
+
+// writeVersion prints the module version and VCS revision the binary was
+// built from (runtime/debug.ReadBuildInfo).
+func writeVersion(w io.Writer, bi *debug.BuildInfo, ok bool) {
+	if !ok {
+		fmt.Fprintf(w, "floorfeed (no build information)\ngo        %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return
+	}
+	version := bi.Main.Version
+	if version == "" {
+		version = "(devel)"
+	}
+	fmt.Fprintf(w, "floorfeed %s\n", version)
+	if bi.Main.Path != "" {
+		fmt.Fprintf(w, "module    %s\n", bi.Main.Path)
+	}
+	vcs := map[string]string{}
+	for _, s := range bi.Settings {
+		vcs[s.Key] = s.Value
+	}
+	if rev := vcs["vcs.revision"]; rev != "" {
+		if vcs["vcs.modified"] == "true" {
+			rev += " (modified)"
+		}
+		fmt.Fprintf(w, "revision  %s\n", rev)
+		if t := vcs["vcs.time"]; t != "" {
+			fmt.Fprintf(w, "committed %s\n", t)
+		}
+	} else {
+		fmt.Fprintln(w, "revision  unknown (built without VCS information, e.g. -buildvcs=false or outside a git checkout)")
+	}
+	fmt.Fprintf(w, "go        %s %s/%s\n", bi.GoVersion, runtime.GOOS, runtime.GOARCH)
 }

@@ -34,13 +34,11 @@ import (
 const redisLogEvery = 10 * time.Second
 
 func main() {
+	// Signals stay caught until run returns: under `go run` (make run) the
+	// child gets Ctrl-C twice, from the terminal and relayed by go run, and
+	// the second must not kill it mid-shutdown. Shutdown is bounded by
+	// --shutdown-timeout instead.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		// After the first signal, a second one kills at once (the default):
-		// the way out of a shutdown that hangs.
-		<-ctx.Done()
-		stop()
-	}()
 	err := run(ctx, os.Args[1:], sys{
 		getenv: os.Getenv,
 		stdin:  os.Stdin,
