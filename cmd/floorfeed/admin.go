@@ -31,8 +31,10 @@ import (
 type adminAPI struct {
 	client *http.Client
 	// via says how requests travel, for error messages.
-	via   string
-	close func() error
+	via string
+	// server: a running server answers (its settings, not this process's).
+	server bool
+	close  func() error
 }
 
 // Close releases the store the in-process API opened.
@@ -51,7 +53,7 @@ func openAdminAPI(ctx context.Context, cfg *Config, log *slog.Logger, mustExist 
 			return nil, err
 		}
 		if up {
-			return &adminAPI{client: socketClient(sock), via: "the running server's admin socket " + sock, close: func() error { return nil }}, nil
+			return &adminAPI{client: socketClient(sock), via: "the running server's admin socket " + sock, server: true, close: func() error { return nil }}, nil
 		}
 	}
 	be, err := openBackend(ctx, cfg, log, openOptions{lockWait: 300 * time.Millisecond, mustExist: mustExist})

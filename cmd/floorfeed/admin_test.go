@@ -68,6 +68,10 @@ func TestAdminCommandsThroughTheSocket(t *testing.T) {
 	if err != nil || !strings.Contains(out, "https://ff.plant.example/r/sx-1?t=") || strings.Contains(out, "cli.example") {
 		t.Fatalf("lines while serving = %q, %v; want the server's base URL https://ff.plant.example", out, err)
 	}
+	_, errOut, err := runCLI(t, cli, "lines", "--base-url", "http://flag.example")
+	if err != nil || !strings.Contains(errOut, "--base-url http://flag.example ignored") {
+		t.Fatalf("lines --base-url while serving = %q, %v; want a note that the server's base URL wins", errOut, err)
+	}
 	formURL := strings.Fields(out[strings.Index(out, "https://ff.plant.example/r/sx-1"):])[0]
 	res, err := http.Get(srv.URL + strings.TrimPrefix(formURL, "https://ff.plant.example"))
 	if err != nil || res.StatusCode != http.StatusOK {

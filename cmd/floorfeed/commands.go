@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -76,6 +77,9 @@ func setupLines(fs *flag.FlagSet) action {
 			var lines []handlers.AdminLine
 			if err := api.call(ctx, http.MethodGet, "/api/v1/admin/lines", nil, &lines); err != nil {
 				return fmt.Errorf("lines: %w", err)
+			}
+			if api.server && x.set["base-url"] && len(lines) > 0 && !strings.HasPrefix(lines[0].FormURL, x.cfg.BaseURL+"/") {
+				fmt.Fprintf(x.stderr, "note: --base-url %s ignored: the running server's base URL is in the links\n", x.cfg.BaseURL)
 			}
 			if *asJSON {
 				enc := json.NewEncoder(x.stdout)
