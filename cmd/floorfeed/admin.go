@@ -96,6 +96,8 @@ func socketClient(path string) *http.Client {
 // this process, as the admin socket would have.
 type inProcess struct{ h http.Handler }
 
+var _ http.RoundTripper = inProcess{}
+
 // RoundTrip implements http.RoundTripper.
 func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 	r := req.Clone(req.Context())

@@ -46,6 +46,11 @@ type app struct {
 	metrics *metrics.Metrics
 }
 
+var (
+	_ handlers.TokenAuth  = (*auth.Service)(nil)
+	_ handlers.DemoLoader = (*demo.Loader)(nil)
+)
+
 // newApp builds the HTTP API over be.
 func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, error) {
 	m := metrics.New(be.QueueStats)
