@@ -4,9 +4,13 @@ PKGS := ./...
 
 .PHONY: run test test-short bench build vet fmt demo docker
 
-## run: start the service on the embedded store in ./data (http://localhost:8080)
+## run: start the service on the embedded store in ./data (http://localhost:8080); Ctrl-C stops it (exit 0)
+# Built, then exec'd, rather than `go run ./cmd/floorfeed serve`: go run exits 1
+# whenever it receives SIGINT, however cleanly the program stops
+# (cmd/go/internal/work/exec.go), so Ctrl-C would end `make run` with an error.
 run:
-	$(GO) run ./cmd/floorfeed serve
+	$(GO) build -o bin/floorfeed-run ./cmd/floorfeed
+	exec ./bin/floorfeed-run serve
 
 ## test: vet, then every test with the race detector (needs redis-server on PATH; CI=true makes its absence fatal)
 test:

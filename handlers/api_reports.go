@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/floorfeed/floorfeed/auth"
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/triage"
 )
@@ -28,27 +27,13 @@ const (
 	maxReportIDLen = 64
 )
 
-// requireToken admits requests with a valid "Authorization: Bearer <token>":
-// the hex SHA-256 of the token must name a stored API token. Otherwise 401
-// with WWW-Authenticate; 503 if the store cannot say.
+// requireToken admits requests with a valid credential (see authenticate):
+// otherwise 401 with WWW-Authenticate; 503 if the store cannot say.
 func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		scheme, secret, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
-		secret = strings.TrimSpace(secret)
-		if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" || len(secret) > maxBearerLen {
-			return errUnauthorized()
+		if _, err := s.authenticate(c); err != nil {
+			return err
 		}
-		sum := sha256.Sum256([]byte(secret))
-		ctx, cancel := context.WithTimeout(c.Request().Context(), storeReadTimeout)
-		defer cancel()
-		tok, err := s.tokens.TokenByHash(ctx, hex.EncodeToString(sum[:]))
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			return errUnauthorized()
-		case err != nil:
-			return errUnavailable(err)
-		}
-		c.Set(ctxAPIToken, tok)
 		return next(c)
 	}
 }
@@ -160,10 +145,10 @@ func (s *Server) handleReportPatch(c echo.Context) error {
 	if s.triage == nil {
 		return fmt.Errorf("PATCH %s: no triage service (Deps.Triage unset and Deps.Reports cannot update)", routeReport)
 	}
-	tok, _ := c.Get(ctxAPIToken).(store.APIToken)
+	who, _ := auth.PrincipalFrom(c.Request().Context())
 	ctx, cancel := context.WithTimeout(c.Request().Context(), storeReadTimeout)
 	defer cancel()
-	r, err := s.triage.Apply(ctx, id, tok.Name, ch)
+	r, err := s.triage.Apply(ctx, id, who.Name, ch)
 	var ve *store.ValidationError
 	switch {
 	case errors.As(err, &ve):

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floorfeed/floorfeed/auth"
 	"github.com/floorfeed/floorfeed/handlers"
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/internal/testutil"
@@ -59,6 +60,7 @@ type env struct {
 	metrics *metrics.Metrics
 	logs    *testutil.SyncBuffer
 	clock   *testutil.Clock
+	tokens  *auth.Service
 }
 
 // envOptions change how newEnv wires the server.
@@ -94,8 +96,12 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	if ready == nil {
 		ready = st.Ping
 	}
+	tokens, err := auth.New(auth.Deps{Tokens: st, Now: clk.Now})
+	if err != nil {
+		t.Fatalf("auth.New: %v", err)
+	}
 	srv, err := handlers.New(handlers.Deps{
-		Intake: svc, Reports: st, Tokens: st, Ready: ready, Plant: p, Signer: sg,
+		Intake: svc, Reports: st, Tokens: tokens, Ready: ready, Plant: p, Signer: sg,
 		Metrics: m, Log: slog.New(slog.NewJSONHandler(logs, nil)), Now: clk.Now, Config: opts.config,
 	})
 	if err != nil {
@@ -107,7 +113,7 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	}); err != nil {
 		t.Fatalf("CreateToken: %v", err)
 	}
-	return &env{t: t, srv: srv, store: st, intake: svc, signer: sg, plant: p, metrics: m, logs: logs, clock: clk}
+	return &env{t: t, srv: srv, store: st, intake: svc, signer: sg, plant: p, metrics: m, logs: logs, clock: clk, tokens: tokens}
 }
 
 // do runs req through the real router.

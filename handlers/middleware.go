@@ -24,7 +24,6 @@ const (
 	ctxLang      = "ff.lang"     // the reporter's language when the request said it (lang field)
 	ctxOutcome   = "ff.outcome"  // submission outcome set by a successful submit
 	ctxErrorCode = "ff.err_code" // error code the error handler answered with
-	ctxAPIToken  = "ff.api_token"
 )
 
 // maxRequestIDLen bounds a client-supplied X-Request-ID.

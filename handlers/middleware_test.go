@@ -107,7 +107,7 @@ func TestClientIPAndForwardedHeaders(t *testing.T) {
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	base := handlers.Deps{Intake: e.intake, Reports: e.store, Tokens: e.store, Ready: e.store.Ping, Plant: e.plant, Signer: e.signer}
+	base := handlers.Deps{Intake: e.intake, Reports: e.store, Tokens: e.tokens, Ready: e.store.Ping, Plant: e.plant, Signer: e.signer}
 	tests := []struct {
 		name string
 		mod  func(*handlers.Deps)
@@ -216,7 +216,7 @@ func TestPanicIsA500(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	logs := &testutil.SyncBuffer{}
 	srv, err := handlers.New(handlers.Deps{
-		Intake: e.intake, Reports: panickingReports{e.store}, Tokens: e.store, Ready: e.store.Ping,
+		Intake: e.intake, Reports: panickingReports{e.store}, Tokens: e.tokens, Ready: e.store.Ping,
 		Plant: e.plant, Signer: e.signer, Log: slog.New(slog.NewJSONHandler(logs, nil)),
 	})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/floorfeed/floorfeed/auth"
 	"github.com/floorfeed/floorfeed/handlers"
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/internal/testutil"
@@ -64,9 +65,13 @@ func startLive(t *testing.T, st store.Store, cfg handlers.Config) *liveServer {
 	}
 	clk := testutil.NewClock(testStart)
 	p := plant.Sample()
+	tokens, err := auth.New(auth.Deps{Tokens: st, Now: clk.Now})
+	if err != nil {
+		t.Fatalf("auth.New: %v", err)
+	}
 	srv, err := handlers.New(handlers.Deps{
 		Intake:  intake.New(intake.Deps{Store: st, Plant: p, Signer: sg, Now: clk.Now}),
-		Reports: st, Tokens: st, Ready: st.Ping, Plant: p, Signer: sg,
+		Reports: st, Tokens: tokens, Ready: st.Ping, Plant: p, Signer: sg,
 		Metrics: metrics.New(st.QueueStats), Now: clk.Now, Config: cfg,
 	})
 	if err != nil {
@@ -243,14 +248,14 @@ type reportsWithoutReplays struct{ handlers.ReportReader }
 func TestRateLimitNeedsReplays(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	_, err := handlers.New(handlers.Deps{
-		Intake: e.intake, Reports: reportsWithoutReplays{e.store}, Tokens: e.store, Ready: e.store.Ping,
+		Intake: e.intake, Reports: reportsWithoutReplays{e.store}, Tokens: e.tokens, Ready: e.store.Ping,
 		Plant: e.plant, Signer: e.signer, Config: handlers.Config{SubmitRate: 10},
 	})
 	if err == nil || !strings.Contains(err.Error(), "Replays") {
 		t.Fatalf("handlers.New(SubmitRate, no ReplayFinder) = %v, want an error naming Replays", err)
 	}
 	if _, err := handlers.New(handlers.Deps{
-		Intake: e.intake, Reports: reportsWithoutReplays{e.store}, Replays: e.store, Tokens: e.store,
+		Intake: e.intake, Reports: reportsWithoutReplays{e.store}, Replays: e.store, Tokens: e.tokens,
 		Ready: e.store.Ping, Plant: e.plant, Signer: e.signer, Config: handlers.Config{SubmitRate: 10},
 	}); err != nil {
 		t.Fatalf("handlers.New(SubmitRate, Replays set) = %v, want it to work", err)

@@ -113,12 +113,6 @@ type ReplayFinder interface {
 	ReportByIdempotencyKey(ctx context.Context, key, payloadHash string) (store.Report, error)
 }
 
-// TokenFinder finds API tokens (implemented by store.Tokens).
-type TokenFinder interface {
-	// TokenByHash finds a token by the hex SHA-256 of its secret, or store.ErrNotFound.
-	TokenByHash(ctx context.Context, hash string) (store.APIToken, error)
-}
-
 // Deps are what the server needs. Intake, Reports, Tokens, Ready, Plant and
 // Signer are required; so is Replays when Config.SubmitRate limits
 // submissions (Reports is used when it implements ReplayFinder); Metrics,
@@ -129,7 +123,8 @@ type Deps struct {
 	// Replays answers a rate-limited replay of an accepted submission from
 	// the store, so that a retry is never refused for the rate limit.
 	Replays ReplayFinder
-	Tokens  TokenFinder
+	Tokens  TokenAuth
+	Demo    DemoLoader // optional: POST /api/v1/admin/demo answers 404 without
 	// Triage changes reports for PATCH /api/v1/reports/{id}; nil means a
 	// triage.Service over Reports when Reports can update reports too (the
 	// stores can).
@@ -154,7 +149,8 @@ type Server struct {
 	e       *echo.Echo
 	intake  *intake.Service
 	reports ReportReader
-	tokens  TokenFinder
+	tokens  TokenAuth
+	demo    DemoLoader
 	ready   func(context.Context) error
 	plant   *plant.Plant
 	signer  *signing.Signer
@@ -185,7 +181,9 @@ type Server struct {
 //	authenticated API (JSON, no-store, Bearer token or 401)
 //	  GET  /api/v1/reports              list with filters and cursor
 //	  GET  /api/v1/reports/{id}         one report
-//	  /api/v1/admin/...                 admin routes (registerAdminRoutes, another file)
+//	  PATCH /api/v1/reports/{id}        status, team, reply, note (triage)
+//	admin API (JSON, no-store; the local administrator only: api_admin.go)
+//	  /api/v1/admin/...
 //	static assets (immutable for a year; 404 for an unknown or stale hash)
 //	  GET  /static/{name}.{hash}.{ext}
 //	ops (plain text, no-store)
@@ -205,7 +203,7 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("handlers.New: missing %s", strings.Join(missing, ", "))
 	}
 	s := &Server{
-		intake: d.Intake, reports: d.Reports, replays: d.Replays, tokens: d.Tokens, ready: d.Ready,
+		intake: d.Intake, reports: d.Reports, replays: d.Replays, tokens: d.Tokens, demo: d.Demo, ready: d.Ready,
 		plant: d.Plant, signer: d.Signer, metrics: d.Metrics, log: d.Log, now: d.Now,
 		cfg: d.Config, text: newCatalog(),
 	}
@@ -278,7 +276,7 @@ func New(d Deps) (*Server, error) {
 	s.registerPageRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.pagePolicy}})
 	s.registerPublicAPIRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy}})
 	s.registerAuthAPIRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy, s.requireToken}})
-	s.registerAdminArea(e.Group(adminPrefix, s.apiPolicy, s.requireToken))
+	s.registerAdminRoutes(e.Group(routeAdminPrefix, s.apiPolicy))
 	s.registerStaticRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.assetPolicy}})
 	s.registerOpsRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.opsPolicy}})
 	s.e = e
@@ -342,36 +340,6 @@ func (s *Server) registerAuthAPIRoutes(g routeGroup) {
 	g.GET(routeReports, s.handleReportList)
 	g.GET(routeReport, s.handleReportGet)
 	g.PATCH(routeReport, s.handleReportPatch)
-}
-
-// adminPrefix is where the admin routes live.
-const adminPrefix = "/api/v1/admin"
-
-// adminRouteRegistrar is implemented by *Server once a file of this package
-// defines registerAdminRoutes.
-type adminRouteRegistrar interface {
-	registerAdminRoutes(g *echo.Group)
-}
-
-// registerAdminArea is the registration point of the admin routes.
-//
-// ADMIN ROUTES HOOK IN HERE. A file of this package (handlers/api_admin.go)
-// defines
-//
-//	func (s *Server) registerAdminRoutes(g *echo.Group)
-//
-// and adds its routes to g with paths relative to /api/v1/admin
-// (g.POST("/tokens", …) is POST /api/v1/admin/tokens). g already requires a
-// valid Bearer token (401 JSON otherwise, also for unmatched URLs under the
-// prefix) and sends JSON no-store headers; role checks are the admin
-// routes' own (g.Use or per route). Until the method exists this does
-// nothing; once it does, it is called here with no other change. (To make
-// the dependency explicit instead, replace the type check below with the
-// one line s.registerAdminRoutes(g).)
-func (s *Server) registerAdminArea(g *echo.Group) {
-	if r, ok := any(s).(adminRouteRegistrar); ok {
-		r.registerAdminRoutes(g)
-	}
 }
 
 // registerStaticRoutes adds the browser's files of package static under

@@ -4,8 +4,11 @@
 package plant
 
 import (
+	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 
@@ -138,10 +141,15 @@ func Sample() *Plant {
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
 
-// Parse decodes and validates a plant file.
+// Parse decodes and validates a plant file. Decoding is strict: a key the
+// plant file does not know (a misspelt "station:" for "stations:") is an
+// error naming its line, not a setting silently ignored.
 func Parse(b []byte) (*Plant, error) {
 	var p Plant
-	if err := yaml.Unmarshal(b, &p); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&p); err != nil && !errors.Is(err, io.EOF) {
+		// io.EOF: an empty file, which validate reports as having no lines.
 		return nil, fmt.Errorf("parse yaml: %w", err)
 	}
 	if len(p.Categories) == 0 {

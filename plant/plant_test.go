@@ -39,6 +39,10 @@ func TestParse(t *testing.T) {
 		{"unknown site", "sites: [{id: s}]\nlines: [{id: a, name: {en: A}, site: t}]", `unknown site "t"`},
 		{"duplicate category", "lines: [{id: a, name: {en: A}}]\ncategories: [{id: q}, {id: q}]", `duplicate id "q"`},
 		{"not yaml", "lines: [", "parse yaml"},
+		{"empty file", "", "no lines"},
+		{"misspelt key names line and key", "lines:\n  - id: a\n    name: {en: A}\n    station: [s1]\n", "line 4: field station not found"},
+		{"unknown top-level key", "lines: [{id: a, name: {en: A}}]\nteam: []\n", "line 2: field team not found"},
+		{"unknown key in a name", "lines: [{id: a, name: {en: A, de: B}}]", "field de not found"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -135,6 +135,17 @@ type Tokens interface {
 	CreateToken(ctx context.Context, t APIToken) error
 	// TokenByHash finds a token by the hash of its secret, or ErrNotFound.
 	TokenByHash(ctx context.Context, hash string) (APIToken, error)
+	// Tokens returns every token, oldest first (ascending ID), each with
+	// its LastUsedAt.
+	Tokens(ctx context.Context) ([]APIToken, error)
+	// RevokeToken deletes the token with this id for good: its secret stops
+	// working at once. ErrNotFound if there is no such token.
+	RevokeToken(ctx context.Context, id string) error
+	// TouchToken records that the token with this hash was used at at; a
+	// time earlier than the one recorded is ignored. ErrNotFound if there is
+	// no such token (a touch never brings a revoked token back). Callers
+	// throttle it: it is a write.
+	TouchToken(ctx context.Context, hash string, at time.Time) error
 }
 
 // Store is everything a backend provides.
@@ -169,4 +180,7 @@ type APIToken struct {
 	Name      string    `json:"name"`
 	Hash      string    `json:"hash"` // hex SHA-256 of the secret token
 	CreatedAt time.Time `json:"created_at"`
+	// LastUsedAt is when the token last authenticated a request, to within
+	// the callers' touch interval; zero if never.
+	LastUsedAt time.Time `json:"last_used_at,omitzero"`
 }

@@ -34,51 +34,87 @@ const (
 	adminSockName  = "floorfeed.sock"
 )
 
+// openOptions say how a command opens the store.
+type openOptions struct {
+	// lockWait is how long to wait for the embedded file's lock (admin
+	// commands wait briefly: a server holding it answers on its socket).
+	lockWait time.Duration
+	// mustExist: the command only reads (or revokes): it must find an
+	// installation, and creates nothing — no database file, no secret.
+	mustExist bool
+}
+
+// errNoStore says that a read-only command found no installation.
+var errNoStore = errors.New("no Floorfeed store")
+
 // openBackend opens Redis when a URL is configured, else the embedded bbolt
-// file under the data dir. lockWait is how long to wait for the bbolt file
-// lock (admin commands use a short wait and fall back to the admin socket).
-func openBackend(ctx context.Context, cfg *Config, log *slog.Logger, lockWait time.Duration) (*backend, error) {
+// file under the data dir.
+func openBackend(ctx context.Context, cfg *Config, log *slog.Logger, o openOptions) (*backend, error) {
 	if cfg.RedisURL != "" {
 		rs, err := redisstore.Open(ctx, cfg.RedisURL, redisstore.Options{Prefix: cfg.RedisPrefix, Log: log})
 		if err != nil {
 			return nil, fmt.Errorf("open Redis store (FLOORFEED_REDIS_URL): %w", err)
 		}
 		secret := cfg.Secret
-		if len(secret) == 0 {
+		switch {
+		case len(secret) > 0:
+		case o.mustExist:
+			if secret, err = rs.Secret(ctx); errors.Is(err, store.ErrNotFound) {
+				rs.Close()
+				return nil, fmt.Errorf("%w in Redis %s under prefix %q (no installation secret stored there); start `floorfeed serve` with this FLOORFEED_REDIS_URL first, or check --redis-prefix",
+					errNoStore, redisstore.RedactURL(cfg.RedisURL), cfg.RedisPrefix)
+			}
+		default:
 			// Every instance proposes a fresh secret; the first one wins and
 			// all of them use it.
-			if secret, err = rs.EnsureSecret(ctx, newSecret()); err != nil {
-				rs.Close()
-				return nil, fmt.Errorf("installation secret in Redis: %w", err)
-			}
+			secret, err = rs.EnsureSecret(ctx, newSecret())
+		}
+		if err != nil {
+			rs.Close()
+			return nil, fmt.Errorf("installation secret in Redis: %w", err)
 		}
 		signer, err := signing.New(secret)
 		if err != nil {
 			rs.Close()
 			return nil, fmt.Errorf("installation secret: %w", err)
 		}
-		return &backend{Store: rs, Signer: signer, Describe: "redis " + redactURL(cfg.RedisURL)}, nil
+		return &backend{Store: rs, Signer: signer, Describe: describeStore(cfg)}, nil
 	}
 
-	signer, err := embeddedSigner(cfg)
+	path := filepath.Join(cfg.DataDir, dbFileName)
+	if o.mustExist {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w in %s (no %s there); run `floorfeed serve` or `floorfeed demo` first, or point --data-dir / FLOORFEED_DATA_DIR at the installation's data dir",
+				errNoStore, cfg.DataDir, dbFileName)
+		}
+	}
+	signer, err := embeddedSigner(cfg, !o.mustExist)
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(cfg.DataDir, dbFileName)
-	bs, err := boltstore.Open(path, boltstore.Options{Timeout: lockWait, Log: log})
+	bs, err := boltstore.Open(path, boltstore.Options{Timeout: o.lockWait, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("open embedded store: %w", err)
 	}
-	return &backend{Store: bs, Signer: signer, Embedded: true, Describe: "embedded " + path}, nil
+	return &backend{Store: bs, Signer: signer, Embedded: true, Describe: describeStore(cfg)}, nil
+}
+
+// describeStore says which store cfg selects, for logs and messages: never
+// with a password (redisstore.RedactURL).
+func describeStore(cfg *Config) string {
+	if cfg.RedisURL != "" {
+		return "redis " + redisstore.RedactURL(cfg.RedisURL)
+	}
+	return "embedded " + filepath.Join(cfg.DataDir, dbFileName)
 }
 
 // embeddedSigner uses FLOORFEED_SECRET, or the secret kept in the data dir,
-// creating it (0600) on first use.
-func embeddedSigner(cfg *Config) (*signing.Signer, error) {
+// creating it (0600) on first use when create is set.
+func embeddedSigner(cfg *Config, create bool) (*signing.Signer, error) {
 	secret := cfg.Secret
 	if len(secret) == 0 {
 		var err error
-		if secret, err = loadOrCreateSecretFile(cfg.DataDir); err != nil {
+		if secret, err = loadOrCreateSecretFile(cfg.DataDir, create); err != nil {
 			return nil, err
 		}
 	}
@@ -89,7 +125,21 @@ func embeddedSigner(cfg *Config) (*signing.Signer, error) {
 	return s, nil
 }
 
-func loadOrCreateSecretFile(dataDir string) ([]byte, error) {
+func loadOrCreateSecretFile(dataDir string, create bool) ([]byte, error) {
+	if !create {
+		b, err := os.ReadFile(filepath.Join(dataDir, secretFileName))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s has a database but no %s file, and FLOORFEED_SECRET is not set: set the secret the server runs with",
+				dataDir, secretFileName)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read secret file: %w", err)
+		}
+		if s := strings.TrimSpace(string(b)); len(s) >= signing.MinSecretLen {
+			return []byte(s), nil
+		}
+		return nil, fmt.Errorf("secret file %s is shorter than %d bytes", filepath.Join(dataDir, secretFileName), signing.MinSecretLen)
+	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir (--data-dir %s): %w", dataDir, err)
 	}
@@ -134,14 +184,4 @@ func newSecret() []byte {
 		panic(fmt.Sprintf("crypto/rand: %v", err))
 	}
 	return []byte(hex.EncodeToString(b))
-}
-
-// redactURL hides the password of a Redis URL for logs.
-func redactURL(u string) string {
-	at := strings.LastIndex(u, "@")
-	scheme := strings.Index(u, "://")
-	if at < 0 || scheme < 0 || at < scheme {
-		return u
-	}
-	return u[:scheme+3] + "***" + u[at:]
 }

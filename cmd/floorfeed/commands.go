@@ -11,144 +11,239 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
+	"runtime/debug"
+	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/floorfeed/floorfeed/plant"
-	"github.com/floorfeed/floorfeed/signing"
+	"github.com/floorfeed/floorfeed/handlers"
 )
 
-// lineInfo is one line as `floorfeed lines --json` prints it.
-type lineInfo struct {
-	ID      string   `json:"id"`
-	Site    string   `json:"site,omitempty"`
-	NameZH  string   `json:"name_zh"`
-	NameEN  string   `json:"name_en"`
-	Team    string   `json:"team,omitempty"`
-	FormURL string   `json:"form_url"`
-	Station []string `json:"stations,omitempty"`
+// commands is the command tree.
+func commands() *command {
+	return &command{name: "floorfeed", subs: []*command{
+		{name: "serve", summary: "run the web server and the workers", config: scopeAll, setup: setupServe,
+			about: "Run the web server and the workers until SIGINT or SIGTERM, then drain and stop (exit 0).\n" +
+				"With the embedded store it also serves the API to admin commands on the admin socket in the data dir."},
+		{name: "lines", summary: "list the lines with their QR form URLs", config: scopeAdmin, setup: setupLines,
+			about: "List the lines with their QR form URLs. While a server runs, the URLs are the server's (its base URL and secret).\n" +
+				"Reads only: where there is no store, it says so and creates nothing."},
+		{name: "token", summary: "create, list and revoke API tokens", subs: []*command{
+			{name: "create", args: []string{"NAME"}, summary: "create an API token (printed once)", config: scopeAdmin, setup: setupTokenCreate},
+			{name: "list", summary: "list the API tokens with their last use", config: scopeAdmin, setup: setupTokenList},
+			{name: "revoke", args: []string{"ID"}, summary: "revoke an API token: it stops working at once", config: scopeAdmin, setup: setupTokenRevoke},
+		}},
+		{name: "demo", summary: "load realistic sample reports", config: scopeAdmin, setup: setupDemo},
+		{name: "healthcheck", summary: "check the local server's /healthz (for Docker)", config: scopeAddr, setup: setupHealthcheck},
+		{name: "version", summary: "print the version and VCS revision", setup: setupVersion},
+		{name: "help", args: []string{"[COMMAND]"}, summary: "show the commands, or a command's flags"},
+	}}
 }
 
-func runLines(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	var asJSON bool
-	cfg, _, err := parseConfig("lines", args, getenv, func(fs *flag.FlagSet) {
-		fs.BoolVar(&asJSON, "json", false, "print JSON")
-	})
+func setupServe(*flag.FlagSet) action {
+	return func(ctx context.Context, x *invocation) error {
+		log := x.cfg.newLogger(x.stderr, slog.LevelDebug)
+		if x.setLibLogger != nil {
+			x.setLibLogger(log)
+		}
+		srv, err := newServer(ctx, x.cfg, log)
+		if err != nil {
+			return err
+		}
+		return srv.run(ctx)
+	}
+}
+
+// withAdminAPI runs fn with the installation's admin API (see adminAPI);
+// mustExist for commands that must not create an installation.
+func withAdminAPI(ctx context.Context, x *invocation, mustExist bool, fn func(*adminAPI) error) error {
+	log := x.cfg.newLogger(x.stderr, slog.LevelWarn)
+	if x.setLibLogger != nil {
+		x.setLibLogger(log)
+	}
+	api, err := openAdminAPI(ctx, x.cfg, log, mustExist)
 	if err != nil {
 		return err
 	}
-	p, err := plant.Load(cfg.PlantFile)
-	if err != nil {
-		return fmt.Errorf("--config / FLOORFEED_CONFIG: %w", err)
-	}
-	signer, err := signerFor(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	var lines []lineInfo
-	for _, l := range p.Lines {
-		lines = append(lines, lineInfo{
-			ID: l.ID, Site: l.Site, NameZH: l.Name.ZH, NameEN: l.Name.EN, Team: l.Team, Station: l.Stations,
-			FormURL: FormURL(cfg.BaseURL, l.ID, signer),
+	defer api.Close()
+	return fn(api)
+}
+
+func setupLines(fs *flag.FlagSet) action {
+	asJSON := fs.Bool("json", false, "print JSON")
+	return func(ctx context.Context, x *invocation) error {
+		return withAdminAPI(ctx, x, true, func(api *adminAPI) error {
+			var lines []handlers.AdminLine
+			if err := api.call(ctx, http.MethodGet, "/api/v1/admin/lines", nil, &lines); err != nil {
+				return fmt.Errorf("lines: %w", err)
+			}
+			if api.server && x.set["base-url"] && len(lines) > 0 && !strings.HasPrefix(lines[0].FormURL, x.cfg.BaseURL+"/") {
+				fmt.Fprintf(x.stderr, "note: --base-url %s ignored: the running server's base URL is in the links\n", x.cfg.BaseURL)
+			}
+			if *asJSON {
+				enc := json.NewEncoder(x.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(lines)
+			}
+			tw := tabwriter.NewWriter(x.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\t中文\tENGLISH\tFORM URL")
+			for _, l := range lines {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.ID, l.NameZH, l.NameEN, l.FormURL)
+			}
+			return tw.Flush()
 		})
 	}
-	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(lines)
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\t中文\tENGLISH\tFORM URL")
-	for _, l := range lines {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.ID, l.NameZH, l.NameEN, l.FormURL)
-	}
-	return tw.Flush()
 }
 
-// FormURL is the URL a line's QR code encodes.
-func FormURL(baseURL, line string, s *signing.Signer) string {
-	return baseURL + "/r/" + url.PathEscape(line) + "?t=" + url.QueryEscape(s.LineToken(line))
+func setupTokenCreate(*flag.FlagSet) action {
+	return func(ctx context.Context, x *invocation) error {
+		return withAdminAPI(ctx, x, false, func(api *adminAPI) error {
+			var tok handlers.AdminToken
+			if err := api.call(ctx, http.MethodPost, "/api/v1/admin/tokens", map[string]string{"name": x.args[0]}, &tok); err != nil {
+				return fmt.Errorf("token create: %w", err)
+			}
+			fmt.Fprintln(x.stdout, tok.Token)
+			fmt.Fprintf(x.stderr, "token %s (%s) created; it is shown this once\n", tok.ID, tok.Name)
+			return nil
+		})
+	}
 }
 
-// signerFor gets the installation's signer without opening the embedded
-// database (so it works while the server runs).
-func signerFor(ctx context.Context, cfg *Config) (*signing.Signer, error) {
-	if cfg.RedisURL == "" {
-		return embeddedSigner(cfg)
+func setupTokenList(fs *flag.FlagSet) action {
+	asJSON := fs.Bool("json", false, "print JSON")
+	return func(ctx context.Context, x *invocation) error {
+		return withAdminAPI(ctx, x, true, func(api *adminAPI) error {
+			var list []handlers.AdminToken
+			if err := api.call(ctx, http.MethodGet, "/api/v1/admin/tokens", nil, &list); err != nil {
+				return fmt.Errorf("token list: %w", err)
+			}
+			if *asJSON {
+				enc := json.NewEncoder(x.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(list)
+			}
+			// In the server's time zone, like everything else it shows.
+			var st handlers.AdminSettings
+			if err := api.call(ctx, http.MethodGet, "/api/v1/admin/settings", nil, &st); err != nil {
+				return fmt.Errorf("token list: %w", err)
+			}
+			tz, err := time.LoadLocation(st.TimeZone)
+			if err != nil {
+				tz = time.UTC
+			}
+			tw := tabwriter.NewWriter(x.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAME\tCREATED\tLAST USED")
+			for _, t := range list {
+				used := "never"
+				if !t.LastUsedAt.IsZero() {
+					used = t.LastUsedAt.In(tz).Format("2006-01-02 15:04 MST")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.ID, t.Name, t.CreatedAt.In(tz).Format("2006-01-02 15:04 MST"), used)
+			}
+			return tw.Flush()
+		})
 	}
-	be, err := openBackend(ctx, cfg, slog.New(slog.DiscardHandler), 0)
-	if err != nil {
-		return nil, err
-	}
-	defer be.Close()
-	return be.Signer, nil
 }
 
-func runToken(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: floorfeed token create NAME")
+func setupTokenRevoke(*flag.FlagSet) action {
+	return func(ctx context.Context, x *invocation) error {
+		id := x.args[0]
+		return withAdminAPI(ctx, x, true, func(api *adminAPI) error {
+			err := api.call(ctx, http.MethodDelete, "/api/v1/admin/tokens/"+url.PathEscape(id), nil, nil)
+			var ae *apiError
+			if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
+				return fmt.Errorf("token revoke: no token with id %q (see floorfeed token list)", id)
+			}
+			if err != nil {
+				return fmt.Errorf("token revoke: %w", err)
+			}
+			fmt.Fprintf(x.stdout, "revoked %s\n", id)
+			return nil
+		})
 	}
-	cfg, fs, err := parseConfig("token create", args[1:], getenv, nil)
-	if err != nil {
-		return err
+}
+
+func setupDemo(fs *flag.FlagSet) action {
+	n := fs.Int("reports", 300, "how many sample reports to load")
+	seed := fs.Int64("seed", 0, "random seed (0: from the clock, so each run adds new reports)")
+	return func(ctx context.Context, x *invocation) error {
+		if *seed == 0 {
+			*seed = time.Now().UnixNano()
+		}
+		return withAdminAPI(ctx, x, false, func(api *adminAPI) error {
+			var res struct {
+				Created int `json:"created"`
+			}
+			if err := api.call(ctx, http.MethodPost, "/api/v1/admin/demo", map[string]any{"reports": *n, "seed": *seed}, &res); err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
+			fmt.Fprintf(x.stdout, "loaded %d demo reports (seed %d)\n", res.Created, *seed)
+			return nil
+		})
 	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: floorfeed token create [flags] NAME")
-	}
-	return withAdmin(ctx, cfg, func(a admin) error {
-		tok, err := a.CreateToken(ctx, fs.Arg(0))
+}
+
+// setupHealthcheck is the Docker HEALTHCHECK: distroless images have no curl.
+func setupHealthcheck(*flag.FlagSet) action {
+	return func(ctx context.Context, x *invocation) error {
+		_, port, _ := net.SplitHostPort(x.cfg.Addr)
+		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort("127.0.0.1", port)+"/healthz", nil)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, tok)
-		return nil
-	})
-}
-
-func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	var n int
-	var seed int64
-	cfg, _, err := parseConfig("demo", args, getenv, func(fs *flag.FlagSet) {
-		fs.IntVar(&n, "reports", 300, "how many sample reports to load")
-		fs.Int64Var(&seed, "seed", 0, "random seed (0: from the clock, so each run adds new reports)")
-	})
-	if err != nil {
-		return err
-	}
-	if seed == 0 {
-		seed = time.Now().UnixNano()
-	}
-	return withAdmin(ctx, cfg, func(a admin) error {
-		created, err := a.LoadDemo(ctx, n, seed)
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
-			return err
+			return fmt.Errorf("healthcheck: %w", err)
 		}
-		fmt.Fprintf(stdout, "loaded %d demo reports (seed %d)\n", created, seed)
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("healthcheck: /healthz answered %s", res.Status)
+		}
+		fmt.Fprintln(x.stdout, "ok")
 		return nil
-	})
+	}
 }
 
-// runHealthcheck is the Docker HEALTHCHECK: distroless images have no curl.
-func runHealthcheck(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	cfg, _, err := parseConfig("healthcheck", args, getenv, nil)
-	if err != nil {
-		return err
+func setupVersion(*flag.FlagSet) action {
+	return func(_ context.Context, x *invocation) error {
+		bi, ok := debug.ReadBuildInfo()
+		writeVersion(x.stdout, bi, ok)
+		return nil
 	}
-	_, port, _ := net.SplitHostPort(cfg.Addr)
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort("127.0.0.1", port)+"/healthz", nil)
-	if err != nil {
-		return err
+}
+
+// writeVersion prints the module version and VCS revision the binary was
+// built from (runtime/debug.ReadBuildInfo).
+func writeVersion(w io.Writer, bi *debug.BuildInfo, ok bool) {
+	if !ok {
+		fmt.Fprintf(w, "floorfeed (no build information)\ngo        %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("healthcheck: %w", err)
+	version := bi.Main.Version
+	if version == "" {
+		version = "(devel)"
 	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("healthcheck: /healthz answered %s", res.Status)
+	fmt.Fprintf(w, "floorfeed %s\n", version)
+	if bi.Main.Path != "" {
+		fmt.Fprintf(w, "module    %s\n", bi.Main.Path)
 	}
-	fmt.Fprintln(stdout, "ok")
-	return nil
+	vcs := map[string]string{}
+	for _, s := range bi.Settings {
+		vcs[s.Key] = s.Value
+	}
+	if rev := vcs["vcs.revision"]; rev != "" {
+		if vcs["vcs.modified"] == "true" {
+			rev += " (modified)"
+		}
+		fmt.Fprintf(w, "revision  %s\n", rev)
+		if t := vcs["vcs.time"]; t != "" {
+			fmt.Fprintf(w, "committed %s\n", t)
+		}
+	} else {
+		fmt.Fprintln(w, "revision  unknown (built without VCS information, e.g. -buildvcs=false or outside a git checkout)")
+	}
+	fmt.Fprintf(w, "go        %s %s/%s\n", bi.GoVersion, runtime.GOOS, runtime.GOARCH)
 }

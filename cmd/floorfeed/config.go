@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -33,61 +34,119 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	Secret          []byte // FLOORFEED_SECRET / FLOORFEED_SECRET_FILE; empty → generated and kept
+
+	baseURLSet bool // BaseURL was configured, not derived from Addr
 }
 
 // setting describes one configuration item, for flags, env and the README.
 type setting struct {
 	flag, env, def, help string
+	scope                scope
 }
 
+// scope groups the settings by the commands that take them as flags, so
+// that `floorfeed lines -h` shows the flags of lines, not the server's. A
+// setting a command does not take as a flag still comes from its
+// environment variable (or its default).
+type scope uint8
+
+const (
+	scopeAddr  scope = 1 << iota // the HTTP listen address (serve, healthcheck)
+	scopeStore                   // where the installation lives: every command that reaches it
+	scopeServe                   // how the server runs
+	scopeLog                     // logging
+
+	scopeAll   = scopeAddr | scopeStore | scopeServe | scopeLog
+	scopeAdmin = scopeStore | scopeLog // the admin commands
+)
+
 var settings = []setting{
-	{"addr", "FLOORFEED_ADDR", ":8080", "HTTP listen address"},
-	{"data-dir", "FLOORFEED_DATA_DIR", "./data", "directory for the embedded database and the generated secret"},
-	{"config", "FLOORFEED_CONFIG", "", "plant file (floorfeed.yaml); empty: the built-in sample plant"},
-	{"redis-prefix", "FLOORFEED_REDIS_PREFIX", "ff", "prefix (and Cluster hash tag) of every Redis key"},
-	{"base-url", "FLOORFEED_BASE_URL", "", "public URL printed in QR codes, e.g. https://floorfeed.plant.example (default http://localhost<addr>)"},
-	{"workers", "FLOORFEED_WORKERS", "4", "jobs processed concurrently by this instance (0: no worker)"},
-	{"trusted-proxies", "FLOORFEED_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed"},
-	{"submit-rate", "FLOORFEED_SUBMIT_RATE", "30", "report submissions per minute per client address (0: unlimited)"},
-	{"submit-burst", "FLOORFEED_SUBMIT_BURST", "10", "submissions a client may make at once before the rate applies"},
-	{"shutdown-timeout", "FLOORFEED_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for requests and jobs to finish"},
-	{"time-zone", "FLOORFEED_TIME_ZONE", "Local", "IANA time zone for dates on pages and in date filters, e.g. Asia/Shanghai"},
-	{"log-level", "FLOORFEED_LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"log-format", "FLOORFEED_LOG_FORMAT", "text", "text or json"},
+	{"addr", "FLOORFEED_ADDR", ":8080", "HTTP listen address", scopeAddr},
+	{"data-dir", "FLOORFEED_DATA_DIR", "./data", "directory for the embedded database, the generated secret and the admin socket", scopeStore},
+	{"config", "FLOORFEED_CONFIG", "", "plant file (floorfeed.yaml); empty: the built-in sample plant", scopeStore},
+	{"redis-prefix", "FLOORFEED_REDIS_PREFIX", "ff", "prefix (and Cluster hash tag) of every Redis key", scopeStore},
+	{"base-url", "FLOORFEED_BASE_URL", "", "public URL printed in QR codes, e.g. https://floorfeed.plant.example (default http://localhost<addr>; a running server's wins)", scopeStore},
+	{"workers", "FLOORFEED_WORKERS", "4", "jobs processed concurrently by this instance (0: no worker)", scopeServe},
+	{"trusted-proxies", "FLOORFEED_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed", scopeServe},
+	{"submit-rate", "FLOORFEED_SUBMIT_RATE", "30", "report submissions per minute per client address (0: unlimited)", scopeServe},
+	{"submit-burst", "FLOORFEED_SUBMIT_BURST", "10", "submissions a client may make at once before the rate applies", scopeServe},
+	{"shutdown-timeout", "FLOORFEED_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for requests and jobs to finish", scopeServe},
+	{"time-zone", "FLOORFEED_TIME_ZONE", "Local", "IANA time zone for dates on pages and in date filters, e.g. Asia/Shanghai", scopeServe},
+	{"log-level", "FLOORFEED_LOG_LEVEL", "info", "debug, info, warn or error", scopeLog},
+	{"log-format", "FLOORFEED_LOG_FORMAT", "text", "text or json", scopeLog},
 }
 
 // secretSettings are read only from the environment (VAR) or a file (VAR_FILE).
 var secretSettings = []setting{
-	{"", "FLOORFEED_REDIS_URL", "", "redis://, rediss://, unix:// (also Sentinel, Cluster); empty: embedded store in data-dir"},
-	{"", "FLOORFEED_SECRET", "", "HMAC key for QR tokens and receipts (≥16 bytes); empty: generated once and kept"},
+	{"", "FLOORFEED_REDIS_URL", "", "redis://, rediss://, unix:// (also Sentinel, Cluster); empty: embedded store in data-dir", scopeStore},
+	{"", "FLOORFEED_SECRET", "", "HMAC key for QR tokens and receipts (≥16 bytes); empty: generated once and kept", scopeStore},
 }
 
-// parseConfig reads flags from args (after the subcommand) and the
-// environment. extra lets a subcommand add its own flags to the same set.
+// parseConfig reads every configuration flag from args (flags only, as the
+// flag package parses them) and the environment; extra adds more flags to
+// the same set. The CLI itself goes through configFlags.
 func parseConfig(name string, args []string, getenv func(string) string, extra func(*flag.FlagSet)) (*Config, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	vals := map[string]*string{}
-	for _, s := range settings {
-		def := s.def
-		if v := getenv(s.env); v != "" {
-			def = v
-		}
-		vals[s.flag] = fs.String(s.flag, def, fmt.Sprintf("%s (env %s)", s.help, s.env))
-	}
-	redisFlag := fs.String("redis-url", "", "Redis URL; prefer env FLOORFEED_REDIS_URL or FLOORFEED_REDIS_URL_FILE (a password on the command line is visible to every user)")
+	fs.SetOutput(io.Discard)
+	build := configFlags(fs, scopeAll, getenv)
 	if extra != nil {
 		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
+	c, err := build()
+	return c, fs, err
+}
+
+// configFlags adds the settings of the scopes in mask to fs as flags and
+// returns the function that, once fs is parsed, builds the Config: a flag
+// given wins over the environment, the environment over the default.
+func configFlags(fs *flag.FlagSet, mask scope, getenv func(string) string) func() (*Config, error) {
+	flags := map[string]*string{}
+	for _, s := range settings {
+		if s.scope&mask == 0 {
+			continue
+		}
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		flags[s.flag] = fs.String(s.flag, def, fmt.Sprintf("%s (env %s)", s.help, s.env))
+	}
+	var redisFlag *string
+	if mask&scopeStore != 0 {
+		redisFlag = fs.String("redis-url", "", "Redis URL; prefer env FLOORFEED_REDIS_URL or FLOORFEED_REDIS_URL_FILE (a password on the command line is visible to every user)")
+	}
+	return func() (*Config, error) {
+		vals := map[string]string{}
+		for _, s := range settings {
+			if p, ok := flags[s.flag]; ok {
+				vals[s.flag] = *p
+			} else if v := getenv(s.env); v != "" {
+				vals[s.flag] = v
+			} else {
+				vals[s.flag] = s.def
+			}
+		}
+		redisURL := ""
+		if redisFlag != nil {
+			redisURL = *redisFlag
+		}
+		return buildConfig(vals, redisURL, getenv)
+	}
+}
+
+// buildConfig checks the settings' values (by flag name) and makes the
+// Config; every problem is reported, each naming its flag and variable.
+func buildConfig(vals map[string]string, redisURL string, getenv func(string) string) (*Config, error) {
 	c := &Config{
-		Addr:        *vals["addr"],
-		DataDir:     *vals["data-dir"],
-		PlantFile:   *vals["config"],
-		RedisPrefix: *vals["redis-prefix"],
-		BaseURL:     strings.TrimRight(*vals["base-url"], "/"),
-		LogFormat:   *vals["log-format"],
+		Addr:        vals["addr"],
+		DataDir:     vals["data-dir"],
+		PlantFile:   vals["config"],
+		RedisPrefix: vals["redis-prefix"],
+		BaseURL:     strings.TrimRight(vals["base-url"], "/"),
+		LogFormat:   vals["log-format"],
 	}
 	var errs []error
 	bad := func(flagName, env, v, why string) {
@@ -103,19 +162,17 @@ func parseConfig(name string, args []string, getenv func(string) string, extra f
 		bad("redis-prefix", "FLOORFEED_REDIS_PREFIX", c.RedisPrefix, "non-empty, without braces or spaces")
 	}
 	if c.BaseURL == "" {
-		host, port, _ := net.SplitHostPort(c.Addr)
-		if host == "" || host == "0.0.0.0" || host == "::" {
-			host = "localhost"
-		}
-		c.BaseURL = "http://" + net.JoinHostPort(host, port)
+		c.BaseURL = defaultBaseURL(c.Addr)
 	} else if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("base-url", "FLOORFEED_BASE_URL", c.BaseURL, "want an absolute http(s) URL")
+	} else {
+		c.baseURLSet = true
 	}
 	var err error
-	if c.Workers, err = strconv.Atoi(*vals["workers"]); err != nil || c.Workers < 0 || c.Workers > 256 {
-		bad("workers", "FLOORFEED_WORKERS", *vals["workers"], "want a whole number from 0 to 256")
+	if c.Workers, err = strconv.Atoi(vals["workers"]); err != nil || c.Workers < 0 || c.Workers > 256 {
+		bad("workers", "FLOORFEED_WORKERS", vals["workers"], "want a whole number from 0 to 256")
 	}
-	if v := *vals["trusted-proxies"]; v != "" {
+	if v := vals["trusted-proxies"]; v != "" {
 		for _, p := range strings.Split(v, ",") {
 			p = strings.TrimSpace(p)
 			if _, err := netip.ParsePrefix(p); err != nil {
@@ -125,26 +182,26 @@ func parseConfig(name string, args []string, getenv func(string) string, extra f
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
 	}
-	if c.SubmitRate, err = strconv.ParseFloat(*vals["submit-rate"], 64); err != nil || c.SubmitRate < 0 {
-		bad("submit-rate", "FLOORFEED_SUBMIT_RATE", *vals["submit-rate"], "want a number ≥ 0")
+	if c.SubmitRate, err = strconv.ParseFloat(vals["submit-rate"], 64); err != nil || c.SubmitRate < 0 {
+		bad("submit-rate", "FLOORFEED_SUBMIT_RATE", vals["submit-rate"], "want a number ≥ 0")
 	}
-	if c.SubmitBurst, err = strconv.Atoi(*vals["submit-burst"]); err != nil || c.SubmitBurst < 1 {
-		bad("submit-burst", "FLOORFEED_SUBMIT_BURST", *vals["submit-burst"], "want a whole number ≥ 1")
+	if c.SubmitBurst, err = strconv.Atoi(vals["submit-burst"]); err != nil || c.SubmitBurst < 1 {
+		bad("submit-burst", "FLOORFEED_SUBMIT_BURST", vals["submit-burst"], "want a whole number ≥ 1")
 	}
-	if c.ShutdownTimeout, err = time.ParseDuration(*vals["shutdown-timeout"]); err != nil || c.ShutdownTimeout <= 0 {
-		bad("shutdown-timeout", "FLOORFEED_SHUTDOWN_TIMEOUT", *vals["shutdown-timeout"], "want a duration like 20s")
+	if c.ShutdownTimeout, err = time.ParseDuration(vals["shutdown-timeout"]); err != nil || c.ShutdownTimeout <= 0 {
+		bad("shutdown-timeout", "FLOORFEED_SHUTDOWN_TIMEOUT", vals["shutdown-timeout"], "want a duration like 20s")
 	}
-	if c.TimeZone, err = time.LoadLocation(*vals["time-zone"]); err != nil {
-		bad("time-zone", "FLOORFEED_TIME_ZONE", *vals["time-zone"], "want an IANA zone like Asia/Shanghai, UTC or Local")
+	if c.TimeZone, err = time.LoadLocation(vals["time-zone"]); err != nil {
+		bad("time-zone", "FLOORFEED_TIME_ZONE", vals["time-zone"], "want an IANA zone like Asia/Shanghai, UTC or Local")
 	}
-	if err := c.LogLevel.UnmarshalText([]byte(*vals["log-level"])); err != nil {
-		bad("log-level", "FLOORFEED_LOG_LEVEL", *vals["log-level"], "want debug, info, warn or error")
+	if err := c.LogLevel.UnmarshalText([]byte(vals["log-level"])); err != nil {
+		bad("log-level", "FLOORFEED_LOG_LEVEL", vals["log-level"], "want debug, info, warn or error")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("log-format", "FLOORFEED_LOG_FORMAT", c.LogFormat, "want text or json")
 	}
 
-	c.RedisURL = *redisFlag
+	c.RedisURL = redisURL
 	if c.RedisURL == "" {
 		if c.RedisURL, err = secretValue(getenv, "FLOORFEED_REDIS_URL"); err != nil {
 			errs = append(errs, err)
@@ -158,9 +215,19 @@ func parseConfig(name string, args []string, getenv func(string) string, extra f
 	}
 	c.Secret = []byte(secret)
 	if len(errs) > 0 {
-		return nil, fs, errors.Join(errs...)
+		return nil, errors.Join(errs...)
 	}
-	return c, fs, nil
+	return c, nil
+}
+
+// defaultBaseURL is the base URL when none is set: the listen address on
+// localhost.
+func defaultBaseURL(addr string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // secretValue reads NAME from the environment or the file named by NAME_FILE
@@ -180,11 +247,12 @@ func secretValue(getenv func(string) string, name string) (string, error) {
 	return v, nil
 }
 
-// newLogger builds the process logger from the configuration.
-func (c *Config) newLogger() *slog.Logger {
-	opts := &slog.HandlerOptions{Level: c.LogLevel}
+// newLogger builds the process logger from the configuration, writing to w.
+// minLevel raises the configured level (admin commands log warnings only).
+func (c *Config) newLogger(w io.Writer, minLevel slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: max(c.LogLevel, minLevel)}
 	if c.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(slog.NewTextHandler(w, opts))
 }

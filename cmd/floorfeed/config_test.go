@@ -67,7 +67,7 @@ func TestParseConfigPrecedence(t *testing.T) {
 	if cfg.BaseURL != "http://localhost:9090" {
 		t.Fatalf("default base URL = %s, want http://localhost:9090", cfg.BaseURL)
 	}
-	if got := redactURL(cfg.RedisURL); strings.Contains(got, "pw") {
-		t.Fatalf("redactURL = %s, still shows the password", got)
+	if got := describeStore(cfg); strings.Contains(got, "pw") {
+		t.Fatalf("describeStore = %s, still shows the password", got)
 	}
 }

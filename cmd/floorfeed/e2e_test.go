@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floorfeed/floorfeed/handlers"
 	"github.com/floorfeed/floorfeed/internal/testutil"
 	"github.com/floorfeed/floorfeed/signing"
 	"github.com/floorfeed/floorfeed/store/boltstore"
@@ -39,7 +41,7 @@ func startServe(tb testing.TB, env map[string]string, args ...string) *testServe
 		tb.Fatalf("parseConfig(%v) = %v", args, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := newServer(ctx, cfg)
+	srv, err := newServer(ctx, cfg, cfg.newLogger(os.Stderr, slog.LevelDebug))
 	if err != nil {
 		cancel()
 		tb.Fatalf("newServer = %v", err)
@@ -61,17 +63,26 @@ func startServe(tb testing.TB, env map[string]string, args ...string) *testServe
 		return runErr
 	}
 	tb.Cleanup(func() { _ = stop() })
-	return &testServer{URL: "http://" + srv.Addr(), Cfg: cfg, stop: stop}
+	return &testServer{URL: "http://" + srv.Addr(), Cfg: srv.cfg, stop: stop}
 }
 
 // runCmd runs a floorfeed subcommand in-process and returns its output.
 func runCmd(t *testing.T, env map[string]string, args ...string) (string, error) {
 	t.Helper()
+	out, _, err := runCLI(t, env, args...)
+	return out, err
+}
+
+// runCLI runs the program as main would, without the process: its
+// standard output, standard error and the error main turns into the exit
+// status (see exitCode).
+func runCLI(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	err := run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
-	return out.String(), err
+	err = run(ctx, args, sys{getenv: func(k string) string { return env[k] }, stdin: strings.NewReader(""), stdout: &out, stderr: &errOut})
+	return out.String(), errOut.String(), err
 }
 
 type receipt struct {
@@ -302,7 +313,7 @@ func TestTwoInstancesShareRedis(t *testing.T) {
 	if err != nil {
 		t.Fatalf("lines --json = %v", err)
 	}
-	var lines []lineInfo
+	var lines []handlers.AdminLine
 	if err := json.Unmarshal([]byte(out), &lines); err != nil || len(lines) == 0 {
 		t.Fatalf("lines --json = %q (%v)", out, err)
 	}
@@ -407,6 +418,9 @@ func TestAdminCommandsWhileServing(t *testing.T) {
 func TestEmbeddedSecretIsKept(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"FLOORFEED_DATA_DIR": dir}
+	if _, err := runCmd(t, env, "token", "create", "first"); err != nil {
+		t.Fatalf("token create (makes the store) = %v", err)
+	}
 	first, err := runCmd(t, env, "lines", "--json")
 	if err != nil {
 		t.Fatalf("lines = %v", err)
@@ -437,7 +451,7 @@ func TestServeFailsWhenDatabaseHeld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = newServer(context.Background(), cfg)
+	_, err = newServer(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if !errors.Is(err, boltstore.ErrLocked) {
 		t.Fatalf("newServer with the database held = %v, want ErrLocked", err)
 	}

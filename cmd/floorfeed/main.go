@@ -1,82 +1,60 @@
 // Command floorfeed runs the Floorfeed service and its admin commands.
 //
-//	floorfeed serve                  web + workers (default subcommand)
+//	floorfeed serve                  web + workers
 //	floorfeed lines [--json]         each line's id, names and QR form URL
 //	floorfeed token create NAME      prints a new API token once
+//	floorfeed token list [--json]    tokens with their last use
+//	floorfeed token revoke ID        the token stops working at once
 //	floorfeed demo --reports N       loads N realistic sample reports
 //	floorfeed healthcheck            exits 0 when the local server is healthy (Docker)
+//	floorfeed version                module version and VCS revision
+//	floorfeed help [COMMAND]         the commands, or one command's flags
 //
-// Every subcommand takes the same configuration flags (see -h), each with a
-// FLOORFEED_* environment twin.
+// Flags may come before or after the arguments; configuration flags each
+// have a FLOORFEED_* environment twin. Admin commands call the
+// installation's own HTTP API as its local administrator: through a running
+// server's admin socket, or in-process over the store (see adminAPI).
+//
+// Exit status: 0 success, 1 failure, 2 a mistake on the command line.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 	_ "time/tzdata" // the distroless image has no zoneinfo; --time-zone must work there
+
+	"github.com/redis/go-redis/v9"
 )
 
+// redisLogEvery is how often each kind of go-redis log line is let through.
+const redisLogEvery = 10 * time.Second
+
 func main() {
+	// Signals stay caught until run returns: under `go run` (make run) the
+	// child gets Ctrl-C twice, from the terminal and relayed by go run, and
+	// the second must not kill it mid-shutdown. Shutdown is bounded by
+	// --shutdown-timeout instead.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], sys{
+		getenv: os.Getenv,
+		stdin:  os.Stdin,
+		stdout: os.Stdout,
+		stderr: os.Stderr,
+		setLibLogger: func(log *slog.Logger) {
+			// Process-global, so set here, once, and nowhere in library code.
+			redis.SetLogger(newRedisLogger(log, redisLogEvery, time.Now))
+		},
+	})
 	stop()
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "floorfeed:", err)
-		}
-		os.Exit(1)
-	}
+	os.Exit(exitCode(err, os.Stderr))
 }
-
-const usage = `usage: floorfeed <command> [flags]
-
-commands:
-  serve                 run the web server and workers (default)
-  lines [--json]        list the lines with their QR form URLs
-  token create NAME     create an API token (printed once)
-  demo --reports N      load N realistic sample reports
-  healthcheck           check the local server's /healthz (for Docker)
-
-Run 'floorfeed <command> -h' for the flags; each has a FLOORFEED_* env twin.
-`
 
 // run is main without the process: tests call it with their own args,
 // environment and streams.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	cmd := "serve"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
-	}
-	switch cmd {
-	case "serve":
-		cfg, _, err := parseConfig("serve", args, getenv, nil)
-		if err != nil {
-			return err
-		}
-		srv, err := newServer(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		return srv.run(ctx)
-	case "lines":
-		return runLines(ctx, args, getenv, stdout)
-	case "token":
-		return runToken(ctx, args, getenv, stdout)
-	case "demo":
-		return runDemo(ctx, args, getenv, stdout)
-	case "healthcheck":
-		return runHealthcheck(ctx, args, getenv, stdout)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	default:
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", cmd)
-	}
+func run(ctx context.Context, args []string, s sys) error {
+	return dispatch(ctx, commands(), args, s)
 }

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/floorfeed/floorfeed/auth"
+	"github.com/floorfeed/floorfeed/demo"
 	"github.com/floorfeed/floorfeed/handlers"
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/metrics"
@@ -36,34 +38,34 @@ type server struct {
 	worker  *worker.Worker
 }
 
-// newServer wires everything and binds the listeners (so Addr is known
-// before run), but starts nothing.
-func newServer(ctx context.Context, cfg *Config) (*server, error) {
-	log := cfg.newLogger()
-	p, err := plant.Load(cfg.PlantFile)
-	if err != nil {
-		return nil, fmt.Errorf("--config / FLOORFEED_CONFIG: %w", err)
-	}
-	be, err := openBackend(ctx, cfg, log, time.Second)
+// app is what serve and the in-process admin commands build the same way
+// over an open store: the HTTP API and what it needs.
+type app struct {
+	handler *handlers.Server
+	intake  *intake.Service
+	metrics *metrics.Metrics
+}
+
+var (
+	_ handlers.TokenAuth  = (*auth.Service)(nil)
+	_ handlers.DemoLoader = (*demo.Loader)(nil)
+)
+
+// newApp builds the HTTP API over be.
+func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, error) {
+	m := metrics.New(be.QueueStats)
+	in := intake.New(intake.Deps{Store: be, Plant: p, Signer: be.Signer, Now: time.Now})
+	tokens, err := auth.New(auth.Deps{Tokens: be, Now: time.Now, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, log: log, be: be, plant: p}
-	ok := false
-	defer func() {
-		if !ok {
-			s.closeAll()
-		}
-	}()
-
-	m := metrics.New(be.QueueStats)
-	in := intake.New(intake.Deps{Store: be, Plant: p, Signer: be.Signer, Now: time.Now})
 	replays, _ := be.Store.(handlers.ReplayFinder) // both backends (store/*/idem.go); handlers.New refuses a rate limit without it
 	h, err := handlers.New(handlers.Deps{
 		Intake:  in,
 		Reports: be,
 		Replays: replays,
-		Tokens:  be,
+		Tokens:  tokens,
+		Demo:    &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
 		Ready:   be.Ping,
 		Plant:   p,
 		Signer:  be.Signer,
@@ -81,16 +83,47 @@ func newServer(ctx context.Context, cfg *Config) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("set up HTTP handlers: %w", err)
 	}
-	if cfg.Workers > 0 {
-		s.worker = newWorker(cfg, be, m, log)
+	return &app{handler: h, intake: in, metrics: m}, nil
+}
+
+// newServer wires everything and binds the listeners (so Addr is known
+// before run), but starts nothing.
+func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, error) {
+	p, err := plant.Load(cfg.PlantFile)
+	if err != nil {
+		return nil, fmt.Errorf("--config / FLOORFEED_CONFIG: %w", err)
 	}
+	be, err := openBackend(ctx, cfg, log, openOptions{lockWait: time.Second})
+	if err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg, log: log, be: be, plant: p}
+	ok := false
+	defer func() {
+		if !ok {
+			s.closeAll()
+		}
+	}()
 
 	s.ln, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on --addr %s: %w", cfg.Addr, err)
 	}
+	if !cfg.baseURLSet {
+		// The default base URL names the port actually bound (--addr :0).
+		c := *cfg
+		c.BaseURL = defaultBaseURL(net.JoinHostPort(hostOf(cfg.Addr), portOf(s.ln.Addr().String())))
+		s.cfg, cfg = &c, &c
+	}
+	a, err := newApp(cfg, be, p, log)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Workers > 0 {
+		s.worker = newWorker(cfg, be, a.metrics, log)
+	}
 	s.http = &http.Server{
-		Handler:           h,
+		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute, // photos over poor Wi-Fi take a while
 		WriteTimeout:      2 * time.Minute,
@@ -98,32 +131,33 @@ func newServer(ctx context.Context, cfg *Config) (*server, error) {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if be.Embedded {
-		s.listenAdmin(in)
+		s.listenAdmin(a.handler.LocalAdmin())
 	}
 	ok = true
 	return s, nil
 }
 
+func hostOf(hostport string) string { h, _, _ := net.SplitHostPort(hostport); return h }
+func portOf(hostport string) string { _, p, _ := net.SplitHostPort(hostport); return p }
+
 // Addr is the address the HTTP server listens on.
 func (s *server) Addr() string { return s.ln.Addr().String() }
 
-// listenAdmin serves the admin API on a unix socket in the data dir, so that
-// admin commands work while this process holds the embedded database. The
-// socket is 0600: only the user running floorfeed (or root) can use it.
-func (s *server) listenAdmin(in *intake.Service) {
+// listenAdmin serves the API (h: every request as the local administrator)
+// on a unix socket in the data dir, so that admin commands reach this
+// process, which holds the embedded database. The socket is 0600, created
+// under a 0077 umask-equivalent: only the user running floorfeed (or root)
+// can connect, and the file permission is the credential.
+func (s *server) listenAdmin(h http.Handler) {
 	path := filepath.Join(s.cfg.DataDir, adminSockName)
 	_ = os.Remove(path) // a stale socket from a crash; we hold the database lock, so no live server owns it
-	ln, err := net.Listen("unix", path)
+	ln, err := listenPrivateUnix(path)
 	if err != nil {
 		s.log.Warn("admin socket unavailable: admin commands will fail while the server runs", "path", path, "err", err)
 		return
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		s.log.Warn("chmod admin socket", "err", err)
-	}
 	s.adminLn = ln
-	ops := &adminOps{store: s.be, intake: in, plant: s.plant, signer: s.be.Signer, now: time.Now}
-	s.admin = &http.Server{Handler: ops.handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.admin = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 }
 
 // run serves until ctx is cancelled, then shuts down in order: stop

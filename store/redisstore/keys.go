@@ -39,6 +39,7 @@ import (
 //	P:{P}:acked                    zset job id → acked-at (ms): ids acked within store.AckedRetention,
 //	                               so Enqueue of the same id is a no-op; trimmed by every Ack
 //	P:{P}:tokens                   hash token hash → API token JSON
+//	P:{P}:tokens:used              hash token hash → last use (unix ms)
 //	P:{P}:secret                   string: the installation secret
 //
 // Schema version 1 (up to commit 0025e45) had one queue instead of the
@@ -104,6 +105,8 @@ func (k keyspace) queueDead(q string) string { return k.base + "queue:" + q + ":
 func (k keyspace) legacyQueue() string       { return k.base + "queue" }
 func (k keyspace) tokens() string            { return k.base + "tokens" }
 func (k keyspace) secret() string            { return k.base + "secret" }
+
+func (k keyspace) tokensUsed() string { return k.base + "tokens:used" }
 
 // fieldIndexes returns the value indexes r belongs to (not idx:all), in a
 // fixed order: one per store.FilterFields entry, in that order.

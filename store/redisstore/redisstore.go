@@ -171,6 +171,20 @@ func (s *Store) EnsureSecret(ctx context.Context, candidate []byte) ([]byte, err
 	return b, nil
 }
 
+// Secret returns the stored installation secret without proposing one:
+// store.ErrNotFound if no instance has stored one yet (nothing was ever set
+// up under this prefix), for commands that must not create an installation.
+func (s *Store) Secret(ctx context.Context) ([]byte, error) {
+	b, err := s.c.Get(ctx, s.k.secret()).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("secret: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("secret: %w", wrapErr(err))
+	}
+	return b, nil
+}
+
 // wrapErr marks connection-level failures with store.ErrUnavailable, so the
 // HTTP layer answers 503 and the client retries later. Other errors pass
 // through unchanged.

@@ -48,7 +48,7 @@ import (
 func ParseURL(rawURL string) (*redis.UniversalOptions, error) {
 	o, err := parseURL(strings.TrimSpace(rawURL))
 	if err != nil {
-		return nil, fmt.Errorf("FLOORFEED_REDIS_URL %q: %w", redactURL(rawURL), err)
+		return nil, fmt.Errorf("FLOORFEED_REDIS_URL %q: %w", RedactURL(rawURL), err)
 	}
 	if o.PoolSize == 0 {
 		// go-redis defaults to 10 connections per CPU. Each submission holds
@@ -287,8 +287,12 @@ func cleanURLError(err error) error {
 	return err
 }
 
-// redactURL hides the password in user info and in password query parameters.
-func redactURL(raw string) string {
+// RedactURL returns a Redis URL fit for logs and messages: the password in
+// the user info and every query parameter whose name contains "password"
+// (password=, sentinel_password=) are replaced by xxxxx. Anything it cannot
+// parse as a URL but that holds an "@" is not shown at all. Every place that
+// shows a FLOORFEED_REDIS_URL goes through it.
+func RedactURL(raw string) string {
 	scheme, rest, ok := strings.Cut(strings.TrimSpace(raw), "://")
 	if !ok {
 		if strings.Contains(raw, "@") {

@@ -68,6 +68,8 @@ func Run(t *testing.T, h Harness) {
 		{"QueueDeadLettersAcrossQueues", testQueueDeadLettersAcrossQueues},
 		{"QueueRetryDead", testQueueRetryDead},
 		{"Tokens", testTokens},
+		{"TokensRevoke", testTokensRevoke},
+		{"TokensTouch", testTokensTouch},
 		{"RestartDurability", testRestartDurability},
 	}
 	for _, tc := range tests {
@@ -483,19 +485,6 @@ func testUpdateReport(t *testing.T, h Harness) {
 	wg.Wait()
 	if after, _ := s.Report(ctx, r.ID); len(after.History) != 12 {
 		t.Fatalf("after 10 concurrent updates history has %d entries, want 12", len(after.History))
-	}
-}
-
-func testTokens(t *testing.T, h Harness) {
-	s := open(t, h)
-	ctx := ctxT(t)
-	tok := store.APIToken{ID: store.NewID(base), Name: "mes-bridge", Hash: "abc123", CreatedAt: base}
-	if err := s.CreateToken(ctx, tok); err != nil {
-		t.Fatalf("CreateToken = %v", err)
-	}
-	got, err := s.TokenByHash(ctx, "abc123")
-	if err != nil || got.Name != "mes-bridge" || got.ID != tok.ID || !got.CreatedAt.Equal(base) {
-		t.Fatalf("TokenByHash = %+v, %v; want %+v", got, err, tok)
 	}
 }
 
