@@ -22,6 +22,7 @@ import (
 //	POST   /api/v1/admin/tokens       {"name"} → 201 with the token, shown this once
 //	DELETE /api/v1/admin/tokens/{id}  revoke: 204, 404 if there is no such token
 //	POST   /api/v1/admin/demo         {"reports", "seed"} → {"created"}
+//	       /api/v1/admin/jobs/dead…   dead letters: list, retry (api_admin_jobs.go)
 //
 // Only an admin principal gets in. Today that is the local administrator
 // (LocalAdmin: the private admin socket and the CLI in-process); API tokens
@@ -57,6 +58,7 @@ func (s *Server) registerAdminRoutes(g *echo.Group) {
 	g.POST("/tokens", s.handleAdminTokenCreate)
 	g.DELETE("/tokens/:id", s.handleAdminTokenRevoke)
 	g.POST("/demo", s.handleAdminDemo)
+	s.registerAdminJobRoutes(g)
 }
 
 // requireAdmin admits admin principals only: 401 without a credential, 403

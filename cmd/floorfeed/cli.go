@@ -14,7 +14,7 @@ import (
 // command is a subcommand, or a group of them (token).
 type command struct {
 	name    string
-	args    []string // names of its positional arguments, e.g. NAME; it takes exactly these
+	args    []string // names of its positional arguments, e.g. NAME; it takes exactly these, less trailing optional ones written [NAME]
 	summary string   // one line, for the command list
 	about   string   // a paragraph for its help; summary when empty
 	// config is the configuration flags it takes (none for 0).
@@ -22,6 +22,16 @@ type command struct {
 	// setup adds the command's own flags to fs and returns what runs it.
 	setup func(fs *flag.FlagSet) action
 	subs  []*command
+}
+
+// requiredArgs is how many of c.args must be given: all but the trailing
+// optional ones ([NAME]).
+func (c *command) requiredArgs() int {
+	n := len(c.args)
+	for n > 0 && strings.HasPrefix(c.args[n-1], "[") {
+		n--
+	}
+	return n
 }
 
 // action runs a command with its parsed configuration and arguments.
@@ -167,8 +177,8 @@ func dispatch(ctx context.Context, root *command, args []string, s sys) error {
 	if len(pos) > len(cur.args) {
 		return &usageError{msg: fmt.Sprintf("%s: unexpected argument %q", name, pos[len(cur.args)]), path: name}
 	}
-	if len(pos) < len(cur.args) {
-		return &usageError{msg: fmt.Sprintf("%s: missing %s", name, strings.Join(cur.args[len(pos):], " ")), path: name}
+	if len(pos) < cur.requiredArgs() {
+		return &usageError{msg: fmt.Sprintf("%s: missing %s", name, strings.Join(cur.args[len(pos):cur.requiredArgs()], " ")), path: name}
 	}
 	x := &invocation{sys: s, args: pos, set: map[string]bool{}}
 	fs.Visit(func(f *flag.Flag) { x.set[f.Name] = true })

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -33,6 +34,10 @@ func commands() *command {
 			{name: "create", args: []string{"NAME"}, summary: "create an API token (printed once)", config: scopeAdmin, setup: setupTokenCreate},
 			{name: "list", summary: "list the API tokens with their last use", config: scopeAdmin, setup: setupTokenList},
 			{name: "revoke", args: []string{"ID"}, summary: "revoke an API token: it stops working at once", config: scopeAdmin, setup: setupTokenRevoke},
+		}},
+		{name: "jobs", summary: "list and retry dead-lettered jobs", subs: []*command{
+			{name: "dead", summary: "list the jobs that failed their last attempt, newest first", config: scopeAdmin, setup: setupJobsDead},
+			{name: "retry", args: []string{"[ID]"}, summary: "put a dead job (or --all) back into its queue", config: scopeAdmin, setup: setupJobsRetry},
 		}},
 		{name: "demo", summary: "load realistic sample reports", config: scopeAdmin, setup: setupDemo},
 		{name: "healthcheck", summary: "check the local server's /healthz (for Docker)", config: scopeAddr, setup: setupHealthcheck},
@@ -162,6 +167,76 @@ func setupTokenRevoke(*flag.FlagSet) action {
 			return nil
 		})
 	}
+}
+
+func setupJobsDead(fs *flag.FlagSet) action {
+	asJSON := fs.Bool("json", false, "print JSON")
+	limit := fs.Int("limit", 50, "at most this many jobs (1-500)")
+	return func(ctx context.Context, x *invocation) error {
+		return withAdminAPI(ctx, x, true, func(api *adminAPI) error {
+			var jobs []handlers.AdminDeadJob
+			if err := api.call(ctx, http.MethodGet, "/api/v1/admin/jobs/dead?limit="+strconv.Itoa(*limit), nil, &jobs); err != nil {
+				return fmt.Errorf("jobs dead: %w", err)
+			}
+			if *asJSON {
+				enc := json.NewEncoder(x.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(jobs)
+			}
+			if len(jobs) == 0 {
+				fmt.Fprintln(x.stdout, "no dead jobs")
+				return nil
+			}
+			tw := tabwriter.NewWriter(x.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tQUEUE\tTYPE\tREPORT\tATTEMPTS\tDIED\tLAST ERROR")
+			for _, j := range jobs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", j.ID, j.Queue, j.Type, j.ReportID, j.Attempt,
+					j.DeadAt.UTC().Format("2006-01-02 15:04Z"), oneLine(j.LastError, 80))
+			}
+			return tw.Flush()
+		})
+	}
+}
+
+func setupJobsRetry(fs *flag.FlagSet) action {
+	all := fs.Bool("all", false, "retry every dead job")
+	return func(ctx context.Context, x *invocation) error {
+		if *all == (len(x.args) == 1) {
+			return &usageError{msg: "jobs retry: give a job ID or --all (not both)", path: "jobs retry"}
+		}
+		return withAdminAPI(ctx, x, true, func(api *adminAPI) error {
+			if *all {
+				var res struct {
+					Retried int `json:"retried"`
+				}
+				if err := api.call(ctx, http.MethodPost, "/api/v1/admin/jobs/dead/retry", nil, &res); err != nil {
+					return fmt.Errorf("jobs retry: %w", err)
+				}
+				fmt.Fprintf(x.stdout, "retried %d dead jobs\n", res.Retried)
+				return nil
+			}
+			id := x.args[0]
+			err := api.call(ctx, http.MethodPost, "/api/v1/admin/jobs/dead/"+url.PathEscape(id)+"/retry", nil, nil)
+			var ae *apiError
+			if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
+				return fmt.Errorf("jobs retry: no dead job with id %q (see floorfeed jobs dead)", id)
+			}
+			if err != nil {
+				return fmt.Errorf("jobs retry: %w", err)
+			}
+			fmt.Fprintf(x.stdout, "retried %s\n", id)
+			return nil
+		})
+	}
+}
+
+// oneLine shortens s to one line of at most n characters, for a table.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 func setupDemo(fs *flag.FlagSet) action {

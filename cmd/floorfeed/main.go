@@ -5,6 +5,8 @@
 //	floorfeed token create NAME      prints a new API token once
 //	floorfeed token list [--json]    tokens with their last use
 //	floorfeed token revoke ID        the token stops working at once
+//	floorfeed jobs dead [--json]     dead-lettered jobs of every queue
+//	floorfeed jobs retry ID|--all    puts dead jobs back into their queues
 //	floorfeed demo --reports N       loads N realistic sample reports
 //	floorfeed healthcheck            exits 0 when the local server is healthy (Docker)
 //	floorfeed version                module version and VCS revision

@@ -66,6 +66,7 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 		Replays: replays,
 		Tokens:  tokens,
 		Demo:    &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
+		Jobs:    be,
 		Ready:   be.Ping,
 		Plant:   p,
 		Signer:  be.Signer,
