@@ -227,3 +227,28 @@ func TestReindex(t *testing.T) {
 		mustNil(t, "DEL team indexes", s.c.Del(ctx, keys...).Err())
 	})
 }
+
+// An update puts the report into every index of its current values, also
+// those it was missing from: a report that an instance of schema 1 accepted
+// during a rolling upgrade has no team entry until then.
+func TestUpdateReportRepairsMissingIndexEntries(t *testing.T) {
+	t.Parallel()
+	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
+	ctx := ctxT(t)
+	sub := storetest.MakeSubmission("from-old-instance", time.Now(), func(r *store.Report) { r.Team = "separation" })
+	storetest.MustSubmit(t, s, sub)
+	mustNil(t, "ZREM team index", s.c.ZRem(ctx, s.k.idx("team", "separation"), sub.Report.ID).Err())
+	if page, err := s.FindReports(ctx, store.Filter{Team: "separation"}); err != nil || len(page.Reports) != 0 {
+		t.Fatalf("FindReports(team) without its index entry = %d, %v; want 0", len(page.Reports), err)
+	}
+	if _, err := s.UpdateReport(ctx, sub.Report.ID, func(r *store.Report) error {
+		r.SetStatus(store.StatusReceived, "system", time.Now())
+		return nil
+	}); err != nil {
+		t.Fatalf("UpdateReport = %v", err)
+	}
+	page, err := s.FindReports(ctx, store.Filter{Team: "separation"})
+	if err != nil || len(page.Reports) != 1 || page.Reports[0].ID != sub.Report.ID {
+		t.Fatalf("FindReports(team) after an update = %+v, %v; want the report back in its team index", page.Reports, err)
+	}
+}

@@ -371,8 +371,11 @@ func (s *Store) UpdateReport(ctx context.Context, id string, fn func(*store.Repo
 			for i := range was {
 				if was[i] != is[i] {
 					p.ZRem(ctx, was[i], id)
-					p.ZAdd(ctx, is[i], redis.Z{Member: id})
 				}
+				// Even when unchanged: an update also repairs an index entry
+				// that is missing (a report an instance of schema 1 accepted
+				// during a rolling upgrade has no team entry).
+				p.ZAdd(ctx, is[i], redis.Z{Member: id})
 			}
 			if old.Receipt != r.Receipt {
 				if old.Receipt != "" {
