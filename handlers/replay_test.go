@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,12 +14,11 @@ import (
 	"github.com/floorfeed/floorfeed/handlers"
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/internal/testutil"
+	"github.com/floorfeed/floorfeed/internal/testutil/backends"
 	"github.com/floorfeed/floorfeed/metrics"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/signing"
 	"github.com/floorfeed/floorfeed/store"
-	"github.com/floorfeed/floorfeed/store/boltstore"
-	"github.com/floorfeed/floorfeed/store/redisstore"
 )
 
 // liveServer is the real handler over a real store on a real listener.
@@ -29,30 +27,6 @@ type liveServer struct {
 	store  store.Store
 	signer *signing.Signer
 	srv    *handlers.Server
-}
-
-// backends open a fresh, private store of each kind.
-var backends = []struct {
-	name string
-	open func(t *testing.T) store.Store
-}{
-	{"bolt", func(t *testing.T) store.Store {
-		st, err := boltstore.Open(filepath.Join(t.TempDir(), "floorfeed.db"), boltstore.Options{})
-		if err != nil {
-			t.Fatalf("boltstore.Open: %v", err)
-		}
-		t.Cleanup(func() { _ = st.Close() })
-		return st
-	}},
-	{"redis", func(t *testing.T) store.Store {
-		rs := testutil.StartRedis(t)
-		st, err := redisstore.Open(context.Background(), rs.URL, redisstore.Options{})
-		if err != nil {
-			t.Fatalf("redisstore.Open(%s): %v", rs.URL, err)
-		}
-		t.Cleanup(func() { _ = st.Close() })
-		return st
-	}},
 }
 
 // startLive serves st with cfg on 127.0.0.1 through net/http, with a clock
@@ -123,9 +97,9 @@ func (ls *liveServer) post(t *testing.T, body, key string) (int, http.Header, st
 // creates the report, every other one is its replay — none is refused —
 // while a new report from the same address is.
 func TestReplayIsNeverRateLimited(t *testing.T) {
-	for _, be := range backends {
-		t.Run(be.name, func(t *testing.T) {
-			ls := startLive(t, be.open(t), handlers.Config{SubmitRate: 1, SubmitBurst: 1})
+	for _, be := range backends.All() {
+		t.Run(be.Name, func(t *testing.T) {
+			ls := startLive(t, be.Open(t), handlers.Config{SubmitRate: 1, SubmitBurst: 1})
 			body := ls.report(t, "萃取槽分相慢")
 			const n = 50
 

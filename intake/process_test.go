@@ -4,40 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/floorfeed/floorfeed/intake"
-	"github.com/floorfeed/floorfeed/internal/testutil"
+	"github.com/floorfeed/floorfeed/internal/testutil/backends"
 	"github.com/floorfeed/floorfeed/store"
-	"github.com/floorfeed/floorfeed/store/boltstore"
-	"github.com/floorfeed/floorfeed/store/redisstore"
 	"github.com/floorfeed/floorfeed/store/storetest"
 )
-
-// backends opens a fresh store of each kind.
-func backends(t *testing.T) map[string]func(t *testing.T) store.Store {
-	return map[string]func(t *testing.T) store.Store{
-		"bolt": func(t *testing.T) store.Store {
-			s, err := boltstore.Open(filepath.Join(t.TempDir(), "ff.db"), boltstore.Options{})
-			if err != nil {
-				t.Fatalf("boltstore.Open = %v", err)
-			}
-			t.Cleanup(func() { _ = s.Close() })
-			return s
-		},
-		"redis": func(t *testing.T) store.Store {
-			srv := testutil.StartRedis(t)
-			s, err := redisstore.Open(context.Background(), srv.URL, redisstore.Options{})
-			if err != nil {
-				t.Fatalf("redisstore.Open = %v", err)
-			}
-			t.Cleanup(func() { _ = s.Close() })
-			return s
-		},
-	}
-}
 
 // flakyEnqueue fails the first n Enqueue calls, as a store that drops out
 // between the two steps of processing would.
@@ -55,10 +29,10 @@ func (f *flakyEnqueue) Enqueue(ctx context.Context, j store.Job) error {
 }
 
 func TestProcessorMarksReceivedAndEnqueuesFollowUpsOnce(t *testing.T) {
-	for name, open := range backends(t) {
-		t.Run(name, func(t *testing.T) {
+	for _, be := range backends.All() {
+		t.Run(be.Name, func(t *testing.T) {
 			ctx := context.Background()
-			s := open(t)
+			s := be.Open(t)
 			critical := storetest.MakeSubmission("crit", testNow, func(r *store.Report) { r.Severity = store.SeverityCritical })
 			low := storetest.MakeSubmission("low", testNow.Add(time.Second), func(r *store.Report) { r.Severity = store.SeverityLow })
 			storetest.MustSubmit(t, s, critical)
@@ -117,7 +91,7 @@ func TestProcessorMarksReceivedAndEnqueuesFollowUpsOnce(t *testing.T) {
 }
 
 func TestProcessorUnknownReport(t *testing.T) {
-	s := backends(t)["bolt"](t)
+	s := backends.Bolt(t)
 	p := intake.NewProcessor(s, nil)
 	err := p.Handle(context.Background(), store.Job{Type: store.JobProcessReport, ReportID: store.NewID(testNow)})
 	if !errors.Is(err, store.ErrNotFound) {

@@ -5,46 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/floorfeed/floorfeed/internal/testutil"
+	"github.com/floorfeed/floorfeed/internal/testutil/backends"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/store"
-	"github.com/floorfeed/floorfeed/store/boltstore"
-	"github.com/floorfeed/floorfeed/store/redisstore"
 	"github.com/floorfeed/floorfeed/store/storetest"
 	"github.com/floorfeed/floorfeed/triage"
 )
 
 var testStart = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
-
-// backends opens each real store for t.
-var backends = []struct {
-	name string
-	open func(t *testing.T) store.Store
-}{
-	{"bolt", func(t *testing.T) store.Store {
-		st, err := boltstore.Open(filepath.Join(t.TempDir(), "floorfeed.db"), boltstore.Options{})
-		if err != nil {
-			t.Fatalf("boltstore.Open: %v", err)
-		}
-		t.Cleanup(func() { _ = st.Close() })
-		return st
-	}},
-	{"redis", func(t *testing.T) store.Store {
-		srv := testutil.StartRedis(t)
-		st, err := redisstore.Open(context.Background(), srv.URL, redisstore.Options{})
-		if err != nil {
-			t.Fatalf("redisstore.Open(%s): %v", srv.URL, err)
-		}
-		t.Cleanup(func() { _ = st.Close() })
-		return st
-	}},
-}
 
 // rerunning is a store whose UpdateReport runs fn once more, on a scratch
 // copy, before the real update: as an optimistic retry would. A triage step
@@ -148,9 +122,9 @@ func TestApply(t *testing.T) {
 		{name: "empty change", change: triage.Change{}, wantStatus: store.StatusNew, wantUnchangedUpdateTime: true},
 	}
 
-	for _, be := range backends {
-		t.Run(be.name, func(t *testing.T) {
-			st := be.open(t)
+	for _, be := range backends.All() {
+		t.Run(be.Name, func(t *testing.T) {
+			st := be.Open(t)
 			clock := testutil.NewClock(testStart)
 			svc, err := triage.New(triage.Deps{Reports: rerunning{st}, Teams: plant.Sample(), Now: clock.Now})
 			if err != nil {
@@ -315,9 +289,9 @@ func actions(evs []store.Event) []string {
 // conflicting updates; triage's step must survive being run again).
 func TestConcurrentChanges(t *testing.T) {
 	const writers = 8
-	for _, be := range backends {
-		t.Run(be.name, func(t *testing.T) {
-			st := be.open(t)
+	for _, be := range backends.All() {
+		t.Run(be.Name, func(t *testing.T) {
+			st := be.Open(t)
 			svc, err := triage.New(triage.Deps{Reports: st, Teams: plant.Sample(), Now: testutil.NewClock(testStart).Now})
 			if err != nil {
 				t.Fatalf("triage.New: %v", err)

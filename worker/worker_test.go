@@ -10,10 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/floorfeed/floorfeed/internal/testutil"
+	"github.com/floorfeed/floorfeed/internal/testutil/backends"
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/store/boltstore"
-	"github.com/floorfeed/floorfeed/store/redisstore"
 	"github.com/floorfeed/floorfeed/store/storetest"
 	"github.com/floorfeed/floorfeed/worker"
 )
@@ -272,18 +271,8 @@ func TestPoolsAreIsolated(t *testing.T) {
 // It hands it back (not failed, not dead, attempt not counted), and an
 // instance that knows the type processes it.
 func TestUnknownJobTypeIsReleasedForANewerInstance(t *testing.T) {
-	for name, open := range map[string]func(*testing.T) store.Store{
-		"bolt": func(t *testing.T) store.Store { return openStore(t) },
-		"redis": func(t *testing.T) store.Store {
-			s, err := redisstore.Open(context.Background(), testutil.StartRedis(t).URL, redisstore.Options{})
-			if err != nil {
-				t.Fatalf("redisstore.Open = %v", err)
-			}
-			t.Cleanup(func() { _ = s.Close() })
-			return s
-		},
-	} {
-		t.Run(name, func(t *testing.T) { testUnknownJobType(t, open(t)) })
+	for _, be := range backends.All() {
+		t.Run(be.Name, func(t *testing.T) { testUnknownJobType(t, be.Open(t)) })
 	}
 }
 
