@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/floorfeed/floorfeed/store"
 )
 
 // Config is the whole run-time configuration. Every setting is a flag with a
@@ -26,6 +28,7 @@ type Config struct {
 	RedisPrefix     string
 	BaseURL         string
 	Workers         int
+	QueueWorkers    map[string]int // per-queue pool sizes over the defaults (worker.DefaultPools)
 	TrustedProxies  []string
 	SubmitRate      float64
 	SubmitBurst     int
@@ -66,7 +69,8 @@ var settings = []setting{
 	{"config", "FLOORFEED_CONFIG", "", "plant file (floorfeed.yaml); empty: the built-in sample plant", scopeStore},
 	{"redis-prefix", "FLOORFEED_REDIS_PREFIX", "ff", "prefix (and Cluster hash tag) of every Redis key", scopeStore},
 	{"base-url", "FLOORFEED_BASE_URL", "", "public URL printed in QR codes, e.g. https://floorfeed.plant.example (default http://localhost<addr>; a running server's wins)", scopeStore},
-	{"workers", "FLOORFEED_WORKERS", "4", "jobs processed concurrently by this instance (0: no worker)", scopeServe},
+	{"workers", "FLOORFEED_WORKERS", "4", "report jobs processed concurrently by this instance (0: web only, no jobs of any queue)", scopeServe},
+	{"queue-workers", "FLOORFEED_QUEUE_WORKERS", "", "pool sizes per queue, e.g. photo=4,brief=0 (0: this instance takes none of that queue's jobs); defaults report=--workers,photo=2,alert=2,brief=1,mail=2", scopeServe},
 	{"trusted-proxies", "FLOORFEED_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed", scopeServe},
 	{"submit-rate", "FLOORFEED_SUBMIT_RATE", "30", "report submissions per minute per client address (0: unlimited)", scopeServe},
 	{"submit-burst", "FLOORFEED_SUBMIT_BURST", "10", "submissions a client may make at once before the rate applies", scopeServe},
@@ -172,6 +176,9 @@ func buildConfig(vals map[string]string, redisURL string, getenv func(string) st
 	if c.Workers, err = strconv.Atoi(vals["workers"]); err != nil || c.Workers < 0 || c.Workers > 256 {
 		bad("workers", "FLOORFEED_WORKERS", vals["workers"], "want a whole number from 0 to 256")
 	}
+	if c.QueueWorkers, err = parseQueueWorkers(vals["queue-workers"]); err != nil {
+		bad("queue-workers", "FLOORFEED_QUEUE_WORKERS", vals["queue-workers"], err.Error())
+	}
 	if v := vals["trusted-proxies"]; v != "" {
 		for _, p := range strings.Split(v, ",") {
 			p = strings.TrimSpace(p)
@@ -255,4 +262,31 @@ func (c *Config) newLogger(w io.Writer, minLevel slog.Level) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// parseQueueWorkers reads "queue=N,queue=N" (the --queue-workers setting).
+func parseQueueWorkers(v string) (map[string]int, error) {
+	out := map[string]int{}
+	if strings.TrimSpace(v) == "" {
+		return out, nil
+	}
+	for _, part := range strings.Split(v, ",") {
+		name, num, ok := strings.Cut(strings.TrimSpace(part), "=")
+		name = strings.TrimSpace(name)
+		if !ok {
+			return nil, fmt.Errorf("want queue=N pairs separated by commas, e.g. photo=4,brief=0 (got %q)", part)
+		}
+		if !store.KnownQueue(name) {
+			return nil, fmt.Errorf("unknown queue %q: the queues are %s", name, strings.Join(store.Queues, ", "))
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(num))
+		if err != nil || n < 0 || n > 256 {
+			return nil, fmt.Errorf("%s=%s: want a whole number from 0 to 256", name, num)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("queue %s given twice", name)
+		}
+		out[name] = n
+	}
+	return out, nil
 }

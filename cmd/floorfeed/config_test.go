@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +34,11 @@ func TestParseConfigErrorsNameTheSetting(t *testing.T) {
 		{"bad time zone", []string{"--time-zone", "Mars/Olympus"}, nil, "--time-zone / FLOORFEED_TIME_ZONE"},
 		{"time zone", []string{"--time-zone", "Asia/Shanghai"}, nil, ""},
 		{"prefix with brace", []string{"--redis-prefix", "a{b"}, nil, "--redis-prefix"},
+		{"queue workers", []string{"--queue-workers", "photo=4, brief=0"}, nil, ""},
+		{"unknown queue", []string{"--queue-workers", "pdf=2"}, nil, `unknown queue "pdf": the queues are report, photo, alert, brief, mail`},
+		{"queue workers not a pair", nil, map[string]string{"FLOORFEED_QUEUE_WORKERS": "photo"}, "--queue-workers / FLOORFEED_QUEUE_WORKERS"},
+		{"queue workers too many", []string{"--queue-workers", "mail=1000"}, nil, "mail=1000: want a whole number from 0 to 256"},
+		{"queue given twice", []string{"--queue-workers", "mail=1,mail=2"}, nil, "queue mail given twice"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -69,5 +75,39 @@ func TestParseConfigPrecedence(t *testing.T) {
 	}
 	if got := describeStore(cfg); strings.Contains(got, "pw") {
 		t.Fatalf("describeStore = %s, still shows the password", got)
+	}
+}
+
+// --workers sizes the report pool, --queue-workers any pool; a pool of 0 is
+// left out, and --workers 0 is a web-only instance.
+func TestWorkerPoolsFromConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want map[string]int // queue → workers; nil: no worker
+	}{
+		{"defaults", nil, map[string]int{"report": 4, "photo": 2, "alert": 2, "brief": 1, "mail": 2}},
+		{"overrides", []string{"--workers", "8", "--queue-workers", "photo=6,brief=0"}, map[string]int{"report": 8, "photo": 6, "alert": 2, "mail": 2}},
+		{"only briefs", []string{"--queue-workers", "report=0,photo=0,alert=0,mail=0,brief=3"}, map[string]int{"brief": 3}},
+		{"web only", []string{"--workers", "0", "--queue-workers", "brief=3"}, nil},
+		{"none", []string{"--queue-workers", "report=0,photo=0,alert=0,brief=0,mail=0"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, _, err := parseConfig("serve", tc.args, func(string) string { return "" }, nil)
+			if err != nil {
+				t.Fatalf("parseConfig(%v) = %v", tc.args, err)
+			}
+			pools := workerPools(cfg)
+			got := map[string]int{}
+			for _, p := range pools {
+				if p.Lease <= 0 {
+					t.Errorf("pool %s has lease %v, want the default", p.Queue, p.Lease)
+				}
+				got[p.Queue] = p.Concurrency
+			}
+			if tc.want == nil && len(pools) != 0 || tc.want != nil && !maps.Equal(got, tc.want) {
+				t.Fatalf("pools for %v = %v, want %v", tc.args, got, tc.want)
+			}
+		})
 	}
 }

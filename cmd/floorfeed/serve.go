@@ -120,9 +120,7 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Workers > 0 {
-		s.worker = newWorker(cfg, be, a.metrics, log)
-	}
+	s.worker = newWorker(cfg, be, a.metrics, log) // nil for a web-only instance
 	s.http = &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -237,14 +235,13 @@ func (s *server) closeAll() {
 
 // newWorker builds the job runtime with every job handler this binary has,
 // each registered here next to the queue its pool serves: the handlers
-// live with their domain (intake for reports).
+// live with their domain (intake for reports). It returns nil when the
+// configuration leaves no pool.
 func newWorker(cfg *Config, be *backend, m *metrics.Metrics, log *slog.Logger) *worker.Worker {
 	reports := intake.NewProcessor(be, time.Now)
-	pools := worker.DefaultPools()
-	for i := range pools {
-		if pools[i].Queue == store.QueueReport {
-			pools[i].Concurrency = cfg.Workers
-		}
+	pools := workerPools(cfg)
+	if len(pools) == 0 {
+		return nil // every pool set to 0: this instance runs no jobs
 	}
 	return worker.New(worker.Deps{
 		Queue:    be,
@@ -257,4 +254,26 @@ func newWorker(cfg *Config, be *backend, m *metrics.Metrics, log *slog.Logger) *
 			m.JobWait.WithLabelValues(queue, jobType).Observe(d.Seconds())
 		},
 	}, worker.Config{Pools: pools, PollInterval: 250 * time.Millisecond, DrainTimeout: cfg.ShutdownTimeout / 2})
+}
+
+// workerPools is worker.DefaultPools sized by the configuration: --workers
+// for the report queue, --queue-workers for any queue; pools of 0 are left
+// out. --workers 0 means a web-only instance: no pool at all.
+func workerPools(cfg *Config) []worker.Pool {
+	if cfg.Workers == 0 {
+		return nil
+	}
+	var pools []worker.Pool
+	for _, p := range worker.DefaultPools() {
+		if p.Queue == store.QueueReport {
+			p.Concurrency = cfg.Workers
+		}
+		if n, ok := cfg.QueueWorkers[p.Queue]; ok {
+			p.Concurrency = n
+		}
+		if p.Concurrency > 0 {
+			pools = append(pools, p)
+		}
+	}
+	return pools
 }
