@@ -144,7 +144,7 @@ func (s *Server) handleAdminTokenList(c echo.Context) error {
 	defer cancel()
 	list, err := s.tokens.ListTokens(ctx)
 	if err != nil {
-		return errUnavailable(err)
+		return storeReadError(err)
 	}
 	out := make([]AdminToken, 0, len(list))
 	for _, t := range list {
@@ -168,7 +168,7 @@ func (s *Server) handleAdminTokenCreate(c echo.Context) error {
 	case errors.As(err, &ve):
 		return adminValidation(c, ve.Field, ve.Message)
 	case err != nil:
-		return errUnavailable(err)
+		return storeReadError(err)
 	}
 	out := adminToken(t)
 	out.Token = secret

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -64,7 +65,7 @@ func (s *Server) handleAdminDeadList(c echo.Context) error {
 	defer cancel()
 	jobs, err := s.jobs.DeadLetters(ctx, limit)
 	if err != nil {
-		return errUnavailable(err)
+		return storeReadError(err)
 	}
 	out := make([]AdminDeadJob, 0, len(jobs))
 	for _, j := range jobs {
@@ -97,19 +98,32 @@ func (s *Server) handleAdminDeadRetryAll(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), time.Minute)
 	defer cancel()
+	// DeadLetters has no cursor: retry a page, read the next. A job that
+	// dies again while this runs is not retried a second time.
+	seen := map[string]bool{}
 	retried := 0
 	for range maxRetryRounds {
 		jobs, err := s.jobs.DeadLetters(ctx, store.MaxLimit)
 		if err != nil {
-			return errUnavailable(err)
+			return storeReadError(err)
 		}
+		fresh := 0
 		for _, j := range jobs {
-			if err := s.jobs.RetryDead(ctx, j.ID); err != nil {
+			if seen[j.ID] {
+				continue
+			}
+			seen[j.ID] = true
+			fresh++
+			err := s.jobs.RetryDead(ctx, j.ID)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				continue // retried meanwhile by someone else
+			case err != nil:
 				return storeReadError(err)
 			}
 			retried++
 		}
-		if len(jobs) < store.MaxLimit {
+		if len(jobs) < store.MaxLimit || fresh == 0 {
 			break
 		}
 	}

@@ -102,7 +102,7 @@ func (s *Server) handleReportList(c echo.Context) error {
 	defer cancel()
 	page, err := s.reports.FindReports(ctx, f)
 	if err != nil {
-		return errUnavailable(err)
+		return storeReadError(err)
 	}
 	out := reportList{Reports: make([]apiReport, 0, len(page.Reports)), NextCursor: page.NextCursor}
 	for _, r := range page.Reports {
@@ -160,7 +160,7 @@ func (s *Server) handleReportPatch(c echo.Context) error {
 		// the system's may not change reports.
 		return &apiError{status: http.StatusForbidden, code: codeForbidden, cause: err}
 	case err != nil:
-		return errUnavailable(err)
+		return storeReadError(err)
 	}
 	return c.JSON(http.StatusOK, newAPIReport(r))
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -106,13 +107,17 @@ func errUnavailable(cause error) *apiError {
 	return &apiError{status: http.StatusServiceUnavailable, code: codeUnavailable, retryAfter: unavailableRetryAfter, cause: cause}
 }
 
-// storeReadError maps a store read failure: not found, or the store being
-// unreachable.
+// storeReadError maps a store failure: not found (404), the store being
+// unreachable (503: the client retries later), or anything else, which is a
+// fault of ours (500, logged with the request id).
 func storeReadError(err error) error {
-	if errors.Is(err, store.ErrNotFound) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return errNotFound()
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return errUnavailable(err)
 	}
-	return errUnavailable(err)
+	return err
 }
 
 // toAPIError maps any error a handler or middleware returns.

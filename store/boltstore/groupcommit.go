@@ -1,12 +1,13 @@
 package boltstore
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/floorfeed/floorfeed/store"
 )
 
 // maxGroup bounds how many writes one group commit carries, so that one
@@ -14,8 +15,9 @@ import (
 // small.
 const maxGroup = 256
 
-// errClosed is returned for writes after Close.
-var errClosed = errors.New("store closed")
+// errClosed is returned for writes after Close. It is an ErrUnavailable, so
+// a request that races a shutdown is answered 503 (the phone retries).
+var errClosed = fmt.Errorf("%w: store closed", store.ErrUnavailable)
 
 // groupCommit runs the small writes of many goroutines in shared
 // read-write transactions, one fsynced commit for all of them.

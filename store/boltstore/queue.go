@@ -549,8 +549,14 @@ func (s *Store) RetryDead(ctx context.Context, id string) error {
 		if err := addCounter(tx.Bucket(bMeta), metaDeadKey(j.Queue), -1); err != nil {
 			return err
 		}
-		if _, err := putNewJob(tx, j, j.Queue, s.now()); err != nil {
+		added, err := putNewJob(tx, j, j.Queue, s.now())
+		if err != nil {
 			return err
+		}
+		if !added {
+			// Its id is taken (a job of that id was acked lately): putting
+			// it back would drop it. Roll back; it stays dead.
+			return fmt.Errorf("job id %s is in use by another job", id)
 		}
 		found = true
 		return nil

@@ -83,9 +83,14 @@ func (s *Store) Submit(ctx context.Context, sub store.Submission) (store.Report,
 		if err := putIdem(tx, key, idemRecord{ReportID: id, Hash: sub.PayloadHash, Created: now.UnixNano()}); err != nil {
 			return err
 		}
-		// A job id that is already known is not queued twice (Enqueue's rule).
-		if _, err := putNewJob(tx, job, queue, now); err != nil {
+		// The job id must be new (store.Submission): a known one would leave
+		// the report without its job, never processed. Roll back instead.
+		added, err := putNewJob(tx, job, queue, now)
+		if err != nil {
 			return err
+		}
+		if !added {
+			return fmt.Errorf("job id %s is already known", job.ID)
 		}
 		if _, err := purgeIdem(tx, now.Add(-store.IdempotencyRetention), purgePerSubmit); err != nil {
 			return err

@@ -356,3 +356,29 @@ func TestBatchedSubmitsAfterScriptFlush(t *testing.T) {
 		}
 	}
 }
+
+// A stream entry whose job does not decode is never delivered to a worker;
+// after its last lease it becomes a dead letter that is listed (by its
+// entry id), not deleted unseen.
+func TestUndecodableJobBecomesAVisibleDeadLetter(t *testing.T) {
+	t.Parallel()
+	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
+	ctx := ctxT(t)
+	eid, err := s.c.XAdd(ctx, &redis.XAddArgs{Stream: s.k.stream(store.QueueMail), Values: []any{"job", "{not json"}}).Result()
+	mustNil(t, "XADD garbage", err)
+	const lease = 20 * time.Millisecond
+	for i := range store.MaxAttempts + 1 {
+		jobs, err := s.Claim(ctx, store.QueueMail, "w", 10, lease)
+		if err != nil || len(jobs) != 0 {
+			t.Fatalf("Claim %d = %+v, %v; want no decodable job", i+1, jobs, err)
+		}
+		time.Sleep(2 * lease)
+	}
+	dead, err := s.DeadLetters(ctx, 10)
+	if err != nil || len(dead) != 1 || dead[0].ID != "undecodable-"+eid || dead[0].Queue != store.QueueMail || dead[0].Attempt != store.MaxAttempts {
+		t.Fatalf("DeadLetters = %+v, %v; want undecodable-%s in queue mail after %d deliveries", dead, err, eid, store.MaxAttempts)
+	}
+	if st, err := s.QueueStats(ctx, store.QueueMail); err != nil || st != (store.QueueStats{Dead: 1}) {
+		t.Fatalf("QueueStats(mail) = %+v, %v; want just the one dead letter", st, err)
+	}
+}

@@ -174,8 +174,12 @@ local function bury(id, reason, attempt, now)
   local jid = job_id(job)
   if jid ~= '' then
     drop_live(jid, id)
-    put_dead(jid, job, reason, attempt, now)
+  else
+    -- A job whose JSON has no id (Claim could not decode it): still a dead
+    -- letter, listed and retriable, under a name made of its entry id.
+    jid = 'undecodable-' .. id
   end
+  put_dead(jid, job, reason, attempt, now)
   redis.call('XACK', KEYS[1], ARGV[1], id)
   redis.call('XDEL', KEYS[1], id)
   forget(id)
