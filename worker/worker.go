@@ -36,8 +36,11 @@ type Handler func(ctx context.Context, j store.Job) error
 // own, so a 30 s PDF render never holds up a 10 ms report job.
 type Pool struct {
 	Queue       string
-	Concurrency int           // default 1
-	Lease       time.Duration // default 1 minute; a handler must finish well within it
+	Concurrency int // default 1
+	// Lease is how long a claimed job is the worker's (default 1 minute).
+	// Its handler's context ends a little before, and a job still running
+	// then counts as failed: past its lease another worker may have it.
+	Lease time.Duration
 }
 
 // DefaultPools returns a pool for every queue of store.Queues, sized for a
@@ -228,7 +231,12 @@ func (w *Worker) claimLoop(ctx, jobCtx context.Context, p *pool, running *sync.W
 			wait = 0
 			continue
 		}
-		jobs, err := w.d.Queue.Claim(ctx, p.Queue, w.cfg.Consumer, free, p.Lease)
+		// Not under ctx: a claim cut short by shutdown may still have leased
+		// jobs on the server, which would then wait out their lease. Jobs it
+		// returns run (and are drained) like any others.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), claimTimeout)
+		jobs, err := w.d.Queue.Claim(cctx, p.Queue, w.cfg.Consumer, free, p.Lease)
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -242,7 +250,7 @@ func (w *Worker) claimLoop(ctx, jobCtx context.Context, p *pool, running *sync.W
 			running.Add(1)
 			go func() {
 				defer func() { <-slots; running.Done() }()
-				w.runOne(jobCtx, p.Queue, j)
+				w.runOne(jobCtx, p.Pool, j)
 			}()
 		}
 		if len(jobs) == free {
@@ -255,8 +263,11 @@ func (w *Worker) claimLoop(ctx, jobCtx context.Context, p *pool, running *sync.W
 
 // runOne runs one delivery and settles it with the queue: Ack on success,
 // Release when cancelled by shutdown or when no handler knows the type, Fail
-// (retry or dead-letter) otherwise.
-func (w *Worker) runOne(ctx context.Context, queue string, j store.Job) {
+// (retry or dead-letter) otherwise — also when the handler outruns its
+// lease: by then another worker may have the job, so the handler's context
+// ends a little before the lease does.
+func (w *Worker) runOne(ctx context.Context, p Pool, j store.Job) {
+	queue := p.Queue
 	start := time.Now()
 	if w.d.ObserveWait != nil && j.Attempt == 1 && !j.EnqueuedAt.IsZero() {
 		w.d.ObserveWait(queue, j.Type, max(0, start.Sub(j.EnqueuedAt)))
@@ -284,7 +295,12 @@ func (w *Worker) runOne(ctx context.Context, queue string, j store.Job) {
 		log.Warn("no handler for this job type in this version; released for a newer instance", "retry_in", w.cfg.UnknownTypeDelay)
 		return
 	}
-	err := runHandler(ctx, h, j)
+	hctx, hcancel := context.WithTimeout(ctx, handlerTime(p.Lease))
+	err := runHandler(hctx, h, j)
+	hcancel()
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && hctx.Err() != nil {
+		err = fmt.Errorf("ran out of time: a job of queue %s must finish within its lease (%s): %w", queue, p.Lease, err)
+	}
 	switch {
 	case err == nil:
 		if aerr := w.d.Queue.Ack(sctx, j); aerr != nil {
@@ -313,6 +329,16 @@ func (w *Worker) runOne(ctx context.Context, queue string, j store.Job) {
 			log.Warn("job failed; will retry", "err", err)
 		}
 	}
+}
+
+// claimTimeout bounds one Claim call.
+const claimTimeout = 10 * time.Second
+
+// handlerTime is how long a handler may run on a lease: the lease less a
+// tenth (at least 100ms, at most 30s) for settling the job in time.
+func handlerTime(lease time.Duration) time.Duration {
+	margin := min(max(lease/10, 100*time.Millisecond), 30*time.Second)
+	return max(lease-margin, lease/2)
 }
 
 // runHandler turns a handler panic into an error, so one bad job cannot take

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -332,5 +333,48 @@ func TestDefaultBackoff(t *testing.T) {
 		if got := worker.DefaultBackoff(tc.attempt); got != tc.want {
 			t.Errorf("DefaultBackoff(%d) = %v, want %v", tc.attempt, got, tc.want)
 		}
+	}
+}
+
+// A handler that outruns its lease is stopped before the lease ends and the
+// delivery counts as failed: it never runs twice at once, and a job that
+// always hangs ends in the dead letters saying why.
+func TestHandlerStoppedBeforeItsLeaseEnds(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	sub := storetest.MakeSubmission("hangs", time.Now(), nil)
+	storetest.MustSubmit(t, s, sub)
+	var running, most atomic.Int32
+	obs := &outcomes{}
+	w := worker.New(worker.Deps{
+		Queue: s,
+		Handlers: map[string]worker.Handler{store.JobProcessReport: func(ctx context.Context, _ store.Job) error {
+			n := running.Add(1)
+			defer running.Add(-1)
+			if n > most.Load() {
+				most.Store(n)
+			}
+			<-ctx.Done() // an SMTP server that never answers
+			return ctx.Err()
+		}},
+		Observe: obs.observe,
+		Backoff: func(int) time.Duration { return 10 * time.Millisecond },
+	}, worker.Config{
+		Pools:        []worker.Pool{{Queue: store.QueueReport, Concurrency: 4, Lease: 150 * time.Millisecond}},
+		PollInterval: 5 * time.Millisecond,
+	})
+	start(t, w)
+	waitFor(t, "dead letter", func() bool { return stats(t, s, store.QueueReport).Dead == 1 })
+	want := []string{worker.OutcomeFailed, worker.OutcomeFailed, worker.OutcomeFailed, worker.OutcomeFailed, worker.OutcomeDead}
+	waitFor(t, "5 outcomes", func() bool { return len(obs.list()) == 5 })
+	if got := obs.list(); !slices.Equal(got, want) {
+		t.Fatalf("outcomes = %v, want %v (never released: the worker is not shutting down)", got, want)
+	}
+	if n := most.Load(); n != 1 {
+		t.Fatalf("the handler ran %d times at once, want 1: its lease ran out while it ran", n)
+	}
+	dead, err := s.DeadLetters(ctx, 5)
+	if err != nil || len(dead) != 1 || !strings.Contains(dead[0].LastError, "must finish within its lease (150ms)") {
+		t.Fatalf("DeadLetters = %+v, %v; want the job with a last error about its lease", dead, err)
 	}
 }
