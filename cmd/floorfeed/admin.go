@@ -42,10 +42,11 @@ func (a *adminAPI) Close() error { return a.close() }
 
 // openAdminAPI connects to the running server's admin socket or, when no
 // server answers there (or the store is Redis, which any number of servers
-// and this process may share), opens the store. With mustExist (commands
-// that only read, or revoke) it returns errNoStore where there is no
-// installation, rather than creating one.
-func openAdminAPI(ctx context.Context, cfg *Config, log *slog.Logger, mustExist bool) (*adminAPI, error) {
+// and this process may share), opens the store as access allows: a command
+// that does not create gets errNoStore where there is no installation, and
+// one that only reads opens the embedded file read-only (so it never
+// migrates a file an older floorfeed wrote).
+func openAdminAPI(ctx context.Context, cfg *Config, log *slog.Logger, access storeAccess) (*adminAPI, error) {
 	if cfg.RedisURL == "" {
 		sock := filepath.Join(cfg.DataDir, adminSockName)
 		up, err := serverAnswers(ctx, sock)
@@ -56,7 +57,7 @@ func openAdminAPI(ctx context.Context, cfg *Config, log *slog.Logger, mustExist 
 			return &adminAPI{client: socketClient(sock), via: "the running server's admin socket " + sock, server: true, close: func() error { return nil }}, nil
 		}
 	}
-	be, err := openBackend(ctx, cfg, log, openOptions{lockWait: 300 * time.Millisecond, mustExist: mustExist})
+	be, err := openBackend(ctx, cfg, log, openOptions{lockWait: 300 * time.Millisecond, mustExist: access != accessCreate, readOnly: access == accessReadOnly})
 	if errors.Is(err, boltstore.ErrLocked) {
 		return nil, fmt.Errorf("%w; a running floorfeed holds it but does not answer on its admin socket %s", err, filepath.Join(cfg.DataDir, adminSockName))
 	}

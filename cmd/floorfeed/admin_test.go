@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -9,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/floorfeed/floorfeed/handlers"
 	"github.com/floorfeed/floorfeed/internal/testutil"
@@ -215,5 +219,44 @@ func TestReadOnlyCommandOnEmptyRedis(t *testing.T) {
 	}
 	if rows := mustTokenList(t, env); len(rows) != 1 {
 		t.Fatalf("token list on Redis = %+v", rows)
+	}
+}
+
+// A command that only reads opens the embedded file read-only: pointed at a
+// file an older floorfeed wrote, it says so and leaves it as it was, rather
+// than migrating it (after which the older floorfeed could not open it).
+func TestReadOnlyCommandsNeverMigrate(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"FLOORFEED_DATA_DIR": dir}
+	mustToken(t, env, "makes-the-store")
+	path := filepath.Join(dir, dbFileName)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatalf("bolt.Open = %v", err)
+	}
+	// Stamp it as written by schema 1.
+	if err := db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("schema"), binary.BigEndian.AppendUint64(nil, 1))
+	}); err != nil {
+		t.Fatalf("stamp schema 1 = %v", err)
+	}
+	db.Close()
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"lines"}, {"token", "list"}, {"jobs", "dead"}} {
+		_, _, err := runCLI(t, env, args...)
+		if code, msg := exitOf(err); code != 1 || !strings.Contains(msg, "older than this program's") || !strings.Contains(msg, "read-write once") {
+			t.Fatalf("%v on a schema-1 file = exit %d %q, want 1 saying to open it read-write once", args, code, msg)
+		}
+	}
+	if after, err := os.ReadFile(path); err != nil || !bytes.Equal(before, after) {
+		t.Fatalf("read-only commands changed the database file (err %v)", err)
+	}
+	// A command that writes migrates it, and then the readers work.
+	mustToken(t, env, "migrates")
+	if out, _, err := runCLI(t, env, "lines"); err != nil || !strings.Contains(out, "/r/sx-1?t=") {
+		t.Fatalf("lines after the migration = %q, %v", out, err)
 	}
 }

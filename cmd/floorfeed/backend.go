@@ -42,7 +42,19 @@ type openOptions struct {
 	// mustExist: the command only reads (or revokes): it must find an
 	// installation, and creates nothing — no database file, no secret.
 	mustExist bool
+	// readOnly opens the embedded file read-only: nothing is written, not
+	// even a schema migration (an old file is refused with a message).
+	readOnly bool
 }
+
+// storeAccess is what an admin command may do to the installation.
+type storeAccess uint8
+
+const (
+	accessCreate   storeAccess = iota // may create the installation (token create, demo)
+	accessExisting                    // changes an existing one, creates none (token revoke, jobs retry)
+	accessReadOnly                    // only reads (lines, token list, jobs dead)
+)
 
 // errNoStore says that a read-only command found no installation.
 var errNoStore = errors.New("no Floorfeed store")
@@ -92,7 +104,7 @@ func openBackend(ctx context.Context, cfg *Config, log *slog.Logger, o openOptio
 	if err != nil {
 		return nil, err
 	}
-	bs, err := boltstore.Open(path, boltstore.Options{Timeout: o.lockWait, Log: log})
+	bs, err := boltstore.Open(path, boltstore.Options{Timeout: o.lockWait, Log: log, ReadOnly: o.readOnly})
 	if err != nil {
 		return nil, fmt.Errorf("open embedded store: %w", err)
 	}

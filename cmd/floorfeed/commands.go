@@ -61,13 +61,13 @@ func setupServe(*flag.FlagSet) action {
 }
 
 // withAdminAPI runs fn with the installation's admin API (see adminAPI);
-// mustExist for commands that must not create an installation.
-func withAdminAPI(ctx context.Context, x *invocation, mustExist bool, fn func(*adminAPI) error) error {
+// access says what the command may do to the installation.
+func withAdminAPI(ctx context.Context, x *invocation, access storeAccess, fn func(*adminAPI) error) error {
 	log := x.cfg.newLogger(x.stderr, slog.LevelWarn)
 	if x.setLibLogger != nil {
 		x.setLibLogger(log)
 	}
-	api, err := openAdminAPI(ctx, x.cfg, log, mustExist)
+	api, err := openAdminAPI(ctx, x.cfg, log, access)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func withAdminAPI(ctx context.Context, x *invocation, mustExist bool, fn func(*a
 func setupLines(fs *flag.FlagSet) action {
 	asJSON := fs.Bool("json", false, "print JSON")
 	return func(ctx context.Context, x *invocation) error {
-		return withAdminAPI(ctx, x, true, func(api *adminAPI) error {
+		return withAdminAPI(ctx, x, accessReadOnly, func(api *adminAPI) error {
 			var lines []handlers.AdminLine
 			if err := api.call(ctx, http.MethodGet, "/api/v1/admin/lines", nil, &lines); err != nil {
 				return fmt.Errorf("lines: %w", err)
@@ -103,7 +103,7 @@ func setupLines(fs *flag.FlagSet) action {
 
 func setupTokenCreate(*flag.FlagSet) action {
 	return func(ctx context.Context, x *invocation) error {
-		return withAdminAPI(ctx, x, false, func(api *adminAPI) error {
+		return withAdminAPI(ctx, x, accessCreate, func(api *adminAPI) error {
 			var tok handlers.AdminToken
 			if err := api.call(ctx, http.MethodPost, "/api/v1/admin/tokens", map[string]string{"name": x.args[0]}, &tok); err != nil {
 				return fmt.Errorf("token create: %w", err)
@@ -118,7 +118,7 @@ func setupTokenCreate(*flag.FlagSet) action {
 func setupTokenList(fs *flag.FlagSet) action {
 	asJSON := fs.Bool("json", false, "print JSON")
 	return func(ctx context.Context, x *invocation) error {
-		return withAdminAPI(ctx, x, true, func(api *adminAPI) error {
+		return withAdminAPI(ctx, x, accessReadOnly, func(api *adminAPI) error {
 			var list []handlers.AdminToken
 			if err := api.call(ctx, http.MethodGet, "/api/v1/admin/tokens", nil, &list); err != nil {
 				return fmt.Errorf("token list: %w", err)
@@ -154,7 +154,7 @@ func setupTokenList(fs *flag.FlagSet) action {
 func setupTokenRevoke(*flag.FlagSet) action {
 	return func(ctx context.Context, x *invocation) error {
 		id := x.args[0]
-		return withAdminAPI(ctx, x, true, func(api *adminAPI) error {
+		return withAdminAPI(ctx, x, accessExisting, func(api *adminAPI) error {
 			err := api.call(ctx, http.MethodDelete, "/api/v1/admin/tokens/"+url.PathEscape(id), nil, nil)
 			var ae *apiError
 			if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
@@ -173,7 +173,7 @@ func setupJobsDead(fs *flag.FlagSet) action {
 	asJSON := fs.Bool("json", false, "print JSON")
 	limit := fs.Int("limit", 50, "at most this many jobs (1-500)")
 	return func(ctx context.Context, x *invocation) error {
-		return withAdminAPI(ctx, x, true, func(api *adminAPI) error {
+		return withAdminAPI(ctx, x, accessReadOnly, func(api *adminAPI) error {
 			var jobs []handlers.AdminDeadJob
 			if err := api.call(ctx, http.MethodGet, "/api/v1/admin/jobs/dead?limit="+strconv.Itoa(*limit), nil, &jobs); err != nil {
 				return fmt.Errorf("jobs dead: %w", err)
@@ -204,7 +204,7 @@ func setupJobsRetry(fs *flag.FlagSet) action {
 		if *all == (len(x.args) == 1) {
 			return &usageError{msg: "jobs retry: give a job ID or --all (not both)", path: "jobs retry"}
 		}
-		return withAdminAPI(ctx, x, true, func(api *adminAPI) error {
+		return withAdminAPI(ctx, x, accessExisting, func(api *adminAPI) error {
 			if *all {
 				var res struct {
 					Retried int `json:"retried"`
@@ -246,7 +246,7 @@ func setupDemo(fs *flag.FlagSet) action {
 		if *seed == 0 {
 			*seed = time.Now().UnixNano()
 		}
-		return withAdminAPI(ctx, x, false, func(api *adminAPI) error {
+		return withAdminAPI(ctx, x, accessCreate, func(api *adminAPI) error {
 			var res struct {
 				Created int `json:"created"`
 			}
