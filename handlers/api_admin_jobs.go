@@ -18,6 +18,7 @@ import (
 //	GET  /api/v1/admin/jobs/dead[?limit=N]   dead-lettered jobs of every queue, newest first
 //	POST /api/v1/admin/jobs/dead/{id}/retry  back into its queue: 204, 404 if no dead job has that id
 //	POST /api/v1/admin/jobs/dead/retry       every dead job: {"retried": n}
+//	POST /api/v1/admin/reindex               every report into the index of each of its fields: {"added": n}
 
 // DeadJobs lists and retries dead-lettered jobs (implemented by store.Queue).
 type DeadJobs interface {
@@ -43,7 +44,14 @@ type AdminDeadJob struct {
 	DeadAt    time.Time `json:"dead_at"`
 }
 
+// Reindexer puts every report into the index of each of its fields,
+// idempotently (implemented by both stores: store.Reindexer).
+type Reindexer interface {
+	Reindex(ctx context.Context) (added int, err error)
+}
+
 func (s *Server) registerAdminJobRoutes(g *echo.Group) {
+	g.POST("/reindex", s.handleAdminReindex)
 	g.GET("/jobs/dead", s.handleAdminDeadList)
 	g.POST("/jobs/dead/retry", s.handleAdminDeadRetryAll)
 	g.POST("/jobs/dead/:id/retry", s.handleAdminDeadRetry)
@@ -129,4 +137,18 @@ func (s *Server) handleAdminDeadRetryAll(c echo.Context) error {
 	}
 	s.log.Info("dead jobs retried", "count", retried)
 	return c.JSON(http.StatusOK, map[string]int{"retried": retried})
+}
+
+func (s *Server) handleAdminReindex(c echo.Context) error {
+	if s.reindex == nil {
+		return errNotFound()
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Minute)
+	defer cancel()
+	added, err := s.reindex.Reindex(ctx)
+	if err != nil {
+		return storeReadError(err)
+	}
+	s.log.Info("reports reindexed", "added", added)
+	return c.JSON(http.StatusOK, map[string]int{"added": added})
 }

@@ -126,6 +126,7 @@ type Deps struct {
 	Tokens  TokenAuth
 	Demo    DemoLoader // optional: POST /api/v1/admin/demo answers 404 without
 	Jobs    DeadJobs   // optional: the admin API's /jobs/dead routes answer 404 without
+	Reindex Reindexer  // optional: POST /api/v1/admin/reindex answers 404 without
 	// Triage changes reports for PATCH /api/v1/reports/{id}; nil means a
 	// triage.Service over Reports when Reports can update reports too (the
 	// stores can).
@@ -153,6 +154,7 @@ type Server struct {
 	tokens  TokenAuth
 	demo    DemoLoader
 	jobs    DeadJobs
+	reindex Reindexer
 	ready   func(context.Context) error
 	plant   *plant.Plant
 	signer  *signing.Signer
@@ -205,7 +207,7 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("handlers.New: missing %s", strings.Join(missing, ", "))
 	}
 	s := &Server{
-		intake: d.Intake, reports: d.Reports, replays: d.Replays, tokens: d.Tokens, demo: d.Demo, jobs: d.Jobs, ready: d.Ready,
+		intake: d.Intake, reports: d.Reports, replays: d.Replays, tokens: d.Tokens, demo: d.Demo, jobs: d.Jobs, reindex: d.Reindex, ready: d.Ready,
 		plant: d.Plant, signer: d.Signer, metrics: d.Metrics, log: d.Log, now: d.Now,
 		cfg: d.Config, text: newCatalog(),
 	}

@@ -210,8 +210,7 @@ type Reindexer interface {
 	// Reindex puts every stored report into the index of each of its
 	// FilterFields values where it is missing, and returns how many index
 	// entries it added. It is idempotent and safe while the store is in
-	// use. Reports stored before an index existed (the team index: intake
-	// has always set Team from the line's default team) are found by that
-	// index's filter only after Reindex has run.
+	// use. The schema-2 migration runs it for the team index; the admin
+	// command `floorfeed reindex` runs it on demand.
 	Reindex(ctx context.Context) (added int, err error)
 }

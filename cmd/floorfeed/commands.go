@@ -39,6 +39,9 @@ func commands() *command {
 			{name: "dead", summary: "list the jobs that failed their last attempt, newest first", config: scopeAdmin, setup: setupJobsDead},
 			{name: "retry", args: []string{"[ID]"}, summary: "put a dead job (or --all) back into its queue", config: scopeAdmin, setup: setupJobsRetry},
 		}},
+		{name: "reindex", summary: "put every report into the indexes of its fields (after a rolling upgrade)", config: scopeAdmin, setup: setupReindex,
+			about: "Put every report into the index of each of its fields (line, category, severity, status, team). Safe to run at any time;\n" +
+				"needed once after a rolling upgrade from a version without the team index, when the last old instance has stopped."},
 		{name: "demo", summary: "load realistic sample reports", config: scopeAdmin, setup: setupDemo},
 		{name: "healthcheck", summary: "check the local server's /healthz (for Docker)", config: scopeAddr, setup: setupHealthcheck},
 		{name: "version", summary: "print the version and VCS revision", setup: setupVersion},
@@ -237,6 +240,21 @@ func oneLine(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+func setupReindex(*flag.FlagSet) action {
+	return func(ctx context.Context, x *invocation) error {
+		return withAdminAPI(ctx, x, accessExisting, func(api *adminAPI) error {
+			var res struct {
+				Added int `json:"added"`
+			}
+			if err := api.call(ctx, http.MethodPost, "/api/v1/admin/reindex", nil, &res); err != nil {
+				return fmt.Errorf("reindex: %w", err)
+			}
+			fmt.Fprintf(x.stdout, "added %d missing index entries\n", res.Added)
+			return nil
+		})
+	}
 }
 
 func setupDemo(fs *flag.FlagSet) action {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/floorfeed/floorfeed/handlers"
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/store/boltstore"
@@ -115,5 +117,37 @@ func TestJobsDeadAndRetry(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// `floorfeed reindex` puts back index entries a report is missing, and adds
+// nothing when none is.
+func TestReindexCommand(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"FLOORFEED_DATA_DIR": dir}
+	if out, _, err := runCLI(t, env, "demo", "--reports", "20", "--seed", "7"); err != nil {
+		t.Fatalf("demo = %q, %v", out, err)
+	}
+	db, err := bolt.Open(filepath.Join(dir, dbFileName), 0o600, nil)
+	if err != nil {
+		t.Fatalf("bolt.Open = %v", err)
+	}
+	// As a report an instance of schema 1 accepted would be: no team entry.
+	if err := db.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket([]byte("idx_team")); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucket([]byte("idx_team"))
+		return err
+	}); err != nil {
+		t.Fatalf("empty idx_team = %v", err)
+	}
+	db.Close()
+	out, _, err := runCLI(t, env, "reindex")
+	if err != nil || !strings.HasPrefix(out, "added 20 ") {
+		t.Fatalf("reindex = %q, %v; want the 20 demo reports' team entries added", out, err)
+	}
+	if out, _, err := runCLI(t, env, "reindex"); err != nil || !strings.HasPrefix(out, "added 0 ") {
+		t.Fatalf("reindex (again) = %q, %v; want nothing to add", out, err)
 	}
 }

@@ -7,6 +7,7 @@
 //	floorfeed token revoke ID        the token stops working at once
 //	floorfeed jobs dead [--json]     dead-lettered jobs of every queue
 //	floorfeed jobs retry ID|--all    puts dead jobs back into their queues
+//	floorfeed reindex                every report into its fields' indexes
 //	floorfeed demo --reports N       loads N realistic sample reports
 //	floorfeed healthcheck            exits 0 when the local server is healthy (Docker)
 //	floorfeed version                module version and VCS revision

@@ -60,6 +60,7 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 		return nil, err
 	}
 	replays, _ := be.Store.(handlers.ReplayFinder) // both backends (store/*/idem.go); handlers.New refuses a rate limit without it
+	reindex, _ := be.Store.(store.Reindexer)       // both backends
 	h, err := handlers.New(handlers.Deps{
 		Intake:  in,
 		Reports: be,
@@ -67,6 +68,7 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 		Tokens:  tokens,
 		Demo:    &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
 		Jobs:    be,
+		Reindex: reindex,
 		Ready:   be.Ping,
 		Plant:   p,
 		Signer:  be.Signer,

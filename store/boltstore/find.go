@@ -22,12 +22,9 @@ type index struct {
 // indexes are the secondary indexes, one per store.FilterFields entry, in
 // that order (which breaks ties in FindReports).
 //
-// idx_team is new with the team filter; Open creates it, empty, in files made
-// before. Those files do need their reports added: intake has always set
-// Team from the line's default team, so stored reports have teams, and
-// until Reindex runs a team filter finds none of them (no idx_counts entry:
-// FindReports answers "nothing" at once). Reindex is that migration; the
-// schema version that makes it run once belongs to the migrations change.
+// idx_team is new with schema version 2: intake has always set Team from the
+// line's default team, so a schema-1 file's reports have teams but no
+// entries; the migration in Open (initSchema) adds them (reindexTx).
 var indexes = newIndexes()
 
 func newIndexes() []index {

@@ -17,9 +17,9 @@ import (
 //	P:{P}:idx:all                  zset, every report id (all scores 0, ordered by member)
 //	P:{P}:idx:<field>:<value>      zset per store.FilterFields entry and value ("" included): the ids of
 //	                               the reports whose field has that value (scores 0, ordered by member)
-//	P:{P}:idx:team:<team>          zset, ids by assigned team ("" for none). New with the team filter:
-//	                               reports stored before it (intake has always set Team from the line's
-//	                               default team) are in it only after Store.Reindex
+//	P:{P}:idx:team:<team>          zset, ids by assigned team ("" for none). New with schema 2: Open's
+//	                               migration adds the reports stored before (Store.Reindex; also
+//	                               `floorfeed reindex` after a rolling upgrade, see migrate.go)
 //	P:{P}:idx:line:<line>          zset, ids of the reports of one line
 //	P:{P}:idx:category:<category>  zset, ids by category
 //	P:{P}:idx:severity:<severity>  zset, ids by severity
