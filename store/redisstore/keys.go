@@ -43,8 +43,9 @@ import (
 //	P:{P}:secret                   string: the installation secret
 //
 // Schema version 1 (up to commit 0025e45) had one queue instead of the
-// P:{P}:queue:<q>… keys and the job-state keys above; migrate.go moves it
-// into the report queue and deletes it:
+// P:{P}:queue:<q>… keys and the job-state keys above; migrate.go moves its
+// jobs into the report queue and deletes its keys, except the emptied
+// stream and its group, which old instances of a rolling upgrade still use:
 //
 //	P:{P}:queue                    stream of jobs (field "job"), consumer group "workers"
 //	P:{P}:queue:leases             zset entry id → lease deadline (ms)

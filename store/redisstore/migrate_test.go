@@ -200,7 +200,12 @@ func TestMigrateV1(t *testing.T) {
 		if v, err := c.Get(ctx, "ff:{ff}:schema").Result(); err != nil || v != "2" {
 			t.Fatalf("%s: GET schema = %q, %v; want 2", when, v, err)
 		}
-		for _, k := range []string{"queue", "queue:leases", "queue:retries", "queue:errors", "queue:dead"} {
+		// The v1 stream stays, empty, with its group, for old instances
+		// still running in a rolling upgrade (see drain_legacy).
+		if n := c.XLen(ctx, "ff:{ff}:queue").Val(); n != 0 {
+			t.Fatalf("%s: v1 stream still holds %d entries", when, n)
+		}
+		for _, k := range []string{"queue:leases", "queue:retries", "queue:errors", "queue:dead"} {
 			if n := c.Exists(ctx, "ff:{ff}:"+k).Val(); n != 0 {
 				t.Fatalf("%s: v1 key ff:{ff}:%s still exists", when, k)
 			}
@@ -352,10 +357,12 @@ func TestRollingUpgrade(t *testing.T) {
 	ctx := ctxT(t)
 	srv := testutil.StartRedis(t)
 	c := newClient(t, srv)
-	s := mustOpen(t, srv.URL, Options{}) // a new instance: schema 2
+	// An old instance runs: v1's New made the stream and its group.
+	must(t, c.XGroupCreateMkStream(ctx, "ff:{ff}:queue", "workers", "0").Err())
+	s := mustOpen(t, srv.URL, Options{}) // a new instance starts: schema 2
 	old := v1{c: c, base: "ff:{ff}:"}
 	sub := storetest.MakeSubmission("from-old", base, nil)
-	old.submit(t, sub) // XADD creates the v1 stream again (without a group)
+	old.submit(t, sub) // the old instance takes a report
 	b, _ := json.Marshal(v1Job{ID: "old-dead", Type: store.JobProcessReport})
 	env, _ := json.Marshal(v1DeadLetter{Job: string(b), LastError: "old failure", Attempt: store.MaxAttempts, Handle: "0-1", DeadAtMS: "1700000000000"})
 	must(t, c.LPush(ctx, "ff:{ff}:queue:dead", env).Err())
@@ -370,8 +377,15 @@ func TestRollingUpgrade(t *testing.T) {
 	if dead, err := s.DeadLetters(ctx, 10); err != nil || len(dead) != 1 || dead[0].ID != "old-dead" || dead[0].LastError != "old failure" {
 		t.Fatalf("DeadLetters = %+v, %v; want the old instance's dead letter", dead, err)
 	}
-	if n := c.Exists(ctx, "ff:{ff}:queue", "ff:{ff}:queue:dead").Val(); n != 0 {
-		t.Fatalf("%d v1 keys left after the drain, want 0", n)
+	if n := c.XLen(ctx, "ff:{ff}:queue").Val() + c.Exists(ctx, "ff:{ff}:queue:dead").Val(); n != 0 {
+		t.Fatalf("%d v1 entries and dead-letter lists left after the drain, want 0", n)
+	}
+	// The old instance's next claim finds its stream and group as it left
+	// them (no NOGROUP, nothing to recreate) and gets nothing: the new
+	// instance moved the job.
+	res, err := c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "workers", Consumer: "old-worker", Streams: []string{"ff:{ff}:queue", ">"}, Count: 10, Block: -1}).Result()
+	if err != nil && !errors.Is(err, redis.Nil) || len(res) > 0 && len(res[0].Messages) > 0 {
+		t.Fatalf("an old instance's XREADGROUP after the drain = %+v, %v; want no entries and no error", res, err)
 	}
 }
 

@@ -230,7 +230,7 @@ local function drain_legacy(budget, retention)
       end
     end
   end
-  if redis.call('EXISTS', KEYS[10]) == 1 and moved < budget then
+  if redis.call('XLEN', KEYS[10]) > 0 and moved < budget then
     local grouped = legacy_group()
     local entries = redis.call('XRANGE', KEYS[10], '-', '+', 'COUNT', budget - moved)
     for _, e in ipairs(entries) do
@@ -258,13 +258,15 @@ local function drain_legacy(budget, retention)
       redis.call('HDEL', KEYS[13], id)
       moved = moved + 1
     end
+    -- The emptied v1 stream stays, with its consumer group: an old
+    -- instance still running in a rolling upgrade keeps adding to it and
+    -- claiming from it; deleting it would make each of its claims fail
+    -- (NOGROUP) and recreate it. Its v1 bookkeeping has nothing left to say.
     if redis.call('XLEN', KEYS[10]) == 0 then
-      redis.call('DEL', KEYS[10], KEYS[11], KEYS[12], KEYS[13])
+      redis.call('DEL', KEYS[11], KEYS[12], KEYS[13])
     end
   end
-  local left = redis.call('LLEN', KEYS[14])
-  if redis.call('EXISTS', KEYS[10]) == 1 then left = left + redis.call('XLEN', KEYS[10]) end
-  return left
+  return redis.call('LLEN', KEYS[14]) + redis.call('XLEN', KEYS[10])
 end
 `
 
@@ -304,7 +306,7 @@ return {v, left}
 // A re-run after a lost reply leases more entries; the ones leased by the
 // lost run come back when their lease runs out (at-least-once).
 var claimScript = redis.NewScript(legacyLib + `
-if #KEYS >= 14 and (redis.call('EXISTS', KEYS[14]) == 1 or redis.call('EXISTS', KEYS[10]) == 1) then
+if #KEYS >= 14 and (redis.call('EXISTS', KEYS[14]) == 1 or redis.call('XLEN', KEYS[10]) > 0) then
   drain_legacy(tonumber(ARGV[8]), tonumber(ARGV[9]))
 end
 local group, consumer = ARGV[1], ARGV[3]
