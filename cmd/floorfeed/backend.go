@@ -168,25 +168,52 @@ func loadOrCreateSecretFile(dataDir string, create bool) ([]byte, error) {
 		if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("read secret file: %w", err)
 		}
-		// O_EXCL: two processes starting at once agree on one secret.
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("create secret file: %w", err)
-		}
+		// Written in full to a temporary file, then linked into place: the
+		// link fails if another process got there first (both then use its
+		// secret), and nobody ever reads a half-written file.
 		secret := newSecret()
-		_, werr := f.Write(append(secret, '\n'))
-		serr := f.Sync()
-		cerr := f.Close()
-		if err := errors.Join(werr, serr, cerr); err != nil {
-			os.Remove(path)
-			return nil, fmt.Errorf("write secret file: %w", err)
+		switch err := writeSecretFile(dataDir, path, secret); {
+		case errors.Is(err, fs.ErrExist):
+			continue
+		case err != nil:
+			return nil, err
 		}
 		return secret, nil
 	}
 	return nil, fmt.Errorf("secret file %s: created and removed concurrently", path)
+}
+
+// writeSecretFile writes secret to a temporary file in dir, fsyncs it and
+// hard-links it to path (fs.ErrExist if path exists), then fsyncs dir so the
+// name survives a crash.
+func writeSecretFile(dir, path string, secret []byte) error {
+	f, err := os.CreateTemp(dir, ".secret-*")
+	if err != nil {
+		return fmt.Errorf("create secret file: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	_, werr := f.Write(append(secret, '\n'))
+	serr := f.Sync()
+	cerr := f.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		return fmt.Errorf("write secret file: %w", err)
+	}
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		return fmt.Errorf("create secret file: %w", err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync data dir: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync data dir: %w", err)
+	}
+	return nil
 }
 
 // newSecret returns 32 random bytes, hex-encoded (printable, for env files).
