@@ -364,6 +364,9 @@ func (s *Store) ensureGroup(ctx context.Context, q string) error {
 func marshalJob(j store.Job, q string) ([]byte, error) {
 	j.Queue = q
 	j.Attempt, j.LastError, j.DeadAt, j.Handle = 0, "", time.Time{}, ""
+	if b, ok := appendJob(make([]byte, 0, 160+len(j.Payload)*4/3), &j); ok {
+		return b, nil
+	}
 	return json.Marshal(&j)
 }
 
