@@ -181,9 +181,30 @@ func (s *Server) answerSubmitted(c echo.Context, r store.Report, created bool) e
 	}
 	// A replay answers with the body of the first answer: a report always
 	// starts as "new", whatever has happened to it since (status_url tells).
-	return c.JSON(status, submitResponse{
-		ID: r.ID, Code: r.Code, Receipt: r.Receipt, StatusURL: statusURL, Status: store.StatusNew,
-	})
+	resp := submitResponse{ID: r.ID, Code: r.Code, Receipt: r.Receipt, StatusURL: statusURL, Status: store.StatusNew}
+	if b, ok := resp.appendJSON(make([]byte, 0, 160)); ok && !c.Echo().Debug && c.Request().URL.RawQuery == "" {
+		return c.JSONBlob(status, b)
+	}
+	return c.JSON(status, resp) // pretty-printed (debug, ?pretty), or with bytes to escape
+}
+
+// appendJSON appends what c.JSON writes for r (json.Encoder's encoding and
+// newline), sparing the reflection on every submission. It handles values
+// of plain printable ASCII, which is what the server makes (ids, codes,
+// base64url receipts); ok is false for anything json would escape.
+func (r *submitResponse) appendJSON(b []byte) (_ []byte, ok bool) {
+	for _, f := range [...]struct{ key, v string }{
+		{`{"id":"`, r.ID}, {`","code":"`, r.Code}, {`","receipt":"`, r.Receipt},
+		{`","status_url":"`, r.StatusURL}, {`","status":"`, string(r.Status)},
+	} {
+		for j := 0; j < len(f.v); j++ {
+			if c := f.v[j]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return b, false
+			}
+		}
+		b = append(append(b, f.key...), f.v...)
+	}
+	return append(b, "\"}\n"...), true
 }
 
 // isBrowserFormPost reports whether r is an HTML form submitted by a
