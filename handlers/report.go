@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -228,7 +227,7 @@ func decodeReport(r *http.Request) (intake.Input, string, error) {
 	}
 	switch mt {
 	case echo.MIMEApplicationJSON:
-		in, err := decodeJSON(r.Body)
+		in, err := decodeJSON(r.Body, r.ContentLength)
 		return in, "", err
 	case echo.MIMEApplicationForm:
 		b, err := io.ReadAll(r.Body)
@@ -248,32 +247,6 @@ func decodeReport(r *http.Request) (intake.Input, string, error) {
 		return inputFromForm(vals), vals.Get(formIdempotencyKey), nil
 	}
 	return intake.Input{}, "", errUnsupported()
-}
-
-// decodeJSON reads one JSON object. Unknown fields are ignored on purpose: a
-// phone's outbox may hold a report written by a newer page than the server
-// it finally reaches (after a rollback), and refusing it would strand the
-// report. Wrong types and anything but one object are 400 bad_request.
-func decodeJSON(body io.Reader) (intake.Input, error) {
-	dec := json.NewDecoder(body)
-	var in intake.Input
-	if err := dec.Decode(&in); err != nil {
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, new(*http.MaxBytesError)):
-			return intake.Input{}, err
-		case errors.As(err, &te) && te.Field != "":
-			return intake.Input{}, errBadRequest(err, map[string]string{te.Field: fieldCodeType})
-		}
-		return intake.Input{}, errBadRequest(err, nil)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		if err != nil && errors.As(err, new(*http.MaxBytesError)) {
-			return intake.Input{}, err
-		}
-		return intake.Input{}, errBadRequest(errors.New("data after the JSON object"), nil)
-	}
-	return in, nil
 }
 
 // readMultipart reads a multipart form's text fields. File parts (photos
