@@ -22,11 +22,30 @@ import (
 
 // marshalReport returns json.Marshal(r).
 func marshalReport(r *store.Report) ([]byte, error) {
-	// 768 bytes hold a typical report and its first history event.
-	if b, ok := appendReport(make([]byte, 0, 768+len(r.Body)), r); ok {
+	if b, ok := appendReport(make([]byte, 0, reportJSONSize(r)), r); ok {
 		return b, nil
 	}
 	return json.Marshal(r)
+}
+
+// reportJSONSize is about the length of r's JSON without escapes (keys,
+// quotes and times included), so that encoding it allocates once.
+func reportJSONSize(r *store.Report) int {
+	n := 240 + len(r.ID) + len(r.Code) + len(r.Receipt) + len(r.Line) + len(r.Category) + len(r.Severity) +
+		len(r.Title) + len(r.Body) + len(r.Station) + len(r.Role) + len(r.Reporter) + len(r.Contact) +
+		len(r.Lang) + len(r.Status) + len(r.Team) + len(r.Reply)
+	if r.ProcessedAt != nil {
+		n += 52
+	}
+	for i := range r.Photos {
+		p := &r.Photos[i]
+		n += 64 + len(p.ID) + len(p.URL) + len(p.ThumbURL)
+	}
+	for i := range r.History {
+		e := &r.History[i]
+		n += 96 + len(e.By) + len(e.Action) + len(e.From) + len(e.To) + len(e.Text)
+	}
+	return n
 }
 
 // appendReport appends the JSON encoding of r to b; ok is false (and b

@@ -186,3 +186,22 @@ func BenchmarkMarshalReport(b *testing.B) {
 		}
 	})
 }
+
+// A report the size of a phone's encodes into the buffer sized for it.
+func TestReportJSONSizeFitsOneAllocation(t *testing.T) {
+	now := time.Now()
+	r := store.Report{ID: store.NewID(now), Code: store.NewCode(), Receipt: "0123456789abcdefghijkl", Line: "ndfeb-1",
+		Category: "quality", Severity: store.SeverityHigh, Title: "烧结炉3号 磁体Hcj偏低", Status: store.StatusNew,
+		Body: "Batch 2611-07", CreatedAt: now, UpdatedAt: now, ProcessedAt: &now,
+		Photos:  []store.Photo{{ID: "p1", URL: "/photos/p1.jpg", ThumbURL: "/photos/p1-thumb.jpg", Width: 4000, Height: 3000}},
+		History: []store.Event{{At: now, By: "reporter", Action: store.ActionCreated, To: "new"}}}
+	b, _ := marshalReport(&r)
+	size := reportJSONSize(&r)
+	t.Logf("report JSON: %d bytes, buffer %d", len(b), size)
+	if len(b) > size {
+		t.Errorf("marshalReport wrote %d bytes, reportJSONSize said %d: the buffer grew", len(b), size)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = marshalReport(&r) }); n != 1 {
+		t.Errorf("marshalReport allocates %v times, want 1", n)
+	}
+}
