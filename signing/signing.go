@@ -8,6 +8,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"hash"
+	"sync"
 )
 
 // MinSecretLen is the shortest secret accepted (bytes).
@@ -17,6 +19,10 @@ const MinSecretLen = 16
 // concurrent use.
 type Signer struct {
 	key []byte
+	// macs holds *macState, reset before reuse: hmac.New allocates and
+	// hashes the key's pads on every call, and a submission computes two
+	// values.
+	macs sync.Pool
 }
 
 // New returns a Signer for secret, which must be at least MinSecretLen bytes.
@@ -24,15 +30,32 @@ func New(secret []byte) (*Signer, error) {
 	if len(secret) < MinSecretLen {
 		return nil, errors.New("secret must be at least 16 bytes")
 	}
-	return &Signer{key: append([]byte(nil), secret...)}, nil
+	s := &Signer{key: append([]byte(nil), secret...)}
+	s.macs.New = func() any { return &macState{h: hmac.New(sha256.New, s.key), buf: make([]byte, 0, 128)} }
+	return s, nil
 }
 
+// macState is a pooled HMAC keyed with the Signer's key and a scratch
+// buffer for its input and sum.
+type macState struct {
+	h   hash.Hash
+	buf []byte
+}
+
+// mac returns the first n bytes of HMAC(purpose NUL v), base64url-encoded.
 func (s *Signer) mac(purpose, v string, n int) string {
-	m := hmac.New(sha256.New, s.key)
-	m.Write([]byte(purpose))
-	m.Write([]byte{0})
-	m.Write([]byte(v))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:n])
+	m := s.macs.Get().(*macState)
+	m.h.Reset()
+	m.buf = append(append(append(m.buf[:0], purpose...), 0), v...)
+	m.h.Write(m.buf) // hash.Hash writes never fail
+	sum := m.h.Sum(m.buf[:0])
+	var out [(sha256.Size*8 + 5) / 6]byte // unpadded base64 of a whole sum
+	enc := out[:base64.RawURLEncoding.EncodedLen(n)]
+	base64.RawURLEncoding.Encode(enc, sum[:n])
+	if cap(m.buf) <= 1024 { // a state is kept small, whatever v was
+		s.macs.Put(m)
+	}
+	return string(enc)
 }
 
 // LineToken is the token in a line's QR URL (/r/{line}?t={token}): 12 bytes

@@ -364,6 +364,11 @@ func (s *Store) ensureGroup(ctx context.Context, q string) error {
 func marshalJob(j store.Job, q string) ([]byte, error) {
 	j.Queue = q
 	j.Attempt, j.LastError, j.DeadAt, j.Handle = 0, "", time.Time{}, ""
+	// About the length of the JSON without escapes, so that it allocates once.
+	size := 100 + len(j.ID) + len(j.Type) + len(q) + len(j.ReportID) + len(j.Payload)*4/3
+	if b, ok := appendJob(make([]byte, 0, size), &j); ok {
+		return b, nil
+	}
 	return json.Marshal(&j)
 }
 

@@ -58,7 +58,7 @@ func (s *Store) submitArgs(sub store.Submission) ([]string, []any, error) {
 	case sub.IdempotencyKey == "":
 		return nil, nil, errors.New("empty idempotency key")
 	}
-	body, err := json.Marshal(r)
+	body, err := marshalReport(r)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -70,10 +70,10 @@ if ARGV[4] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[4], ARGV[2])
 end
 for i = 4, 8 do
-  redis.call('ZADD', KEYS[i], 0, ARGV[2])
+  redis.call('ZADD', KEYS[i], '0', ARGV[2])
 end
 for i = 11, #KEYS do
-  redis.call('ZADD', KEYS[i], 0, ARGV[2])
+  redis.call('ZADD', KEYS[i], '0', ARGV[2])
 end
 local eid = redis.call('XADD', KEYS[9], '*', 'job', ARGV[6])
 redis.call('HSET', KEYS[10], ARGV[7], ARGV[8] .. ' ' .. eid)
