@@ -126,6 +126,12 @@ func New(ctx context.Context, c redis.UniversalClient, opts Options) (*Store, er
 	if err := s.migrate(ctx); err != nil {
 		return nil, fmt.Errorf("redis store %s: %w", s.k.base, err)
 	}
+	if n, err := s.pruneConsumers(ctx, consumerIdle); err != nil {
+		// Only housekeeping: the store works all the same.
+		log.Warn("redis store: could not remove idle consumers", "err", err)
+	} else if n > 0 {
+		log.Info("redis store: removed idle consumers with nothing pending", "count", n, "idle_over", consumerIdle)
+	}
 	s.submit = newSubmitBatcher(c)
 	return s, nil
 }

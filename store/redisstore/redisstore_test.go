@@ -382,3 +382,42 @@ func TestUndecodableJobBecomesAVisibleDeadLetter(t *testing.T) {
 		t.Fatalf("QueueStats(mail) = %+v, %v; want just the one dead letter", st, err)
 	}
 }
+
+// Consumers idle past the limit with nothing pending are removed; one that
+// holds a job keeps it (and stays).
+func TestPruneIdleConsumers(t *testing.T) {
+	t.Parallel()
+	s := mustOpen(t, testutil.StartRedis(t).URL, Options{})
+	ctx := ctxT(t)
+	// Three deploys' worth of consumer names: two finished their jobs, one
+	// still holds one.
+	for _, pod := range []string{"old-pod-1", "old-pod-2", "old-pod-3"} {
+		mustNil(t, "Enqueue", s.Enqueue(ctx, store.Job{ID: "job-of-" + pod, Type: store.JobMail, EnqueuedAt: time.Now()}))
+		jobs, err := s.Claim(ctx, store.QueueMail, pod, 1, time.Hour)
+		if err != nil || len(jobs) != 1 {
+			t.Fatalf("Claim(%s) = %+v, %v", pod, jobs, err)
+		}
+		if pod != "old-pod-2" {
+			mustNil(t, "Ack", s.Ack(ctx, jobs[0]))
+		}
+	}
+	// Recently active consumers are kept whatever they hold.
+	if n, err := s.pruneConsumers(ctx, time.Hour); err != nil || n != 0 {
+		t.Fatalf("pruneConsumers(1h) = %d, %v; want 0: every consumer was active just now", n, err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	n, err := s.pruneConsumers(ctx, 10*time.Millisecond)
+	if err != nil || n != 2 {
+		t.Fatalf("pruneConsumers = %d, %v; want old-pod-1 and old-pod-3 removed", n, err)
+	}
+	cs, err := s.c.XInfoConsumers(ctx, s.k.stream(store.QueueMail), consumerGroup).Result()
+	if err != nil || len(cs) != 1 || cs[0].Name != "old-pod-2" || cs[0].Pending != 1 {
+		t.Fatalf("consumers after pruning = %+v, %v; want only old-pod-2 with its pending job", cs, err)
+	}
+	if st, err := s.QueueStats(ctx, store.QueueMail); err != nil || st.InFlight != 1 {
+		t.Fatalf("QueueStats(mail) = %+v, %v; want old-pod-2's job still in flight", st, err)
+	}
+	if n, err := s.pruneConsumers(ctx, 10*time.Millisecond); err != nil || n != 0 {
+		t.Fatalf("pruneConsumers again = %d, %v; want 0", n, err)
+	}
+}
