@@ -117,8 +117,7 @@ func (l *Loader) advance(ctx context.Context, now func() time.Time, r store.Repo
 		if rep.Lang == "zh" {
 			reply = "谢谢反馈，已调整工艺参数，后续批次继续跟踪。"
 		}
-		rep.Reply = reply
-		rep.History = append(rep.History, store.Event{At: at.Add(48 * time.Hour), By: "demo", Action: store.ActionReply, Text: reply})
+		rep.SetReply(reply, "demo", at.Add(48*time.Hour))
 		return nil
 	})
 	if err != nil {

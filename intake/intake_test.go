@@ -4,30 +4,18 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/floorfeed/floorfeed/intake"
+	"github.com/floorfeed/floorfeed/internal/testutil/backends"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/signing"
 	"github.com/floorfeed/floorfeed/store"
-	"github.com/floorfeed/floorfeed/store/boltstore"
 )
 
 var testNow = time.Date(2026, 11, 2, 8, 30, 0, 0, time.UTC)
-
-// mustOpenStore opens a fresh bolt store in t's temp dir.
-func mustOpenStore(tb testing.TB) *boltstore.Store {
-	tb.Helper()
-	st, err := boltstore.Open(filepath.Join(tb.TempDir(), "floorfeed.db"), boltstore.Options{})
-	if err != nil {
-		tb.Fatalf("boltstore.Open: %v", err)
-	}
-	tb.Cleanup(func() { _ = st.Close() })
-	return st
-}
 
 func mustSigner(tb testing.TB) *signing.Signer {
 	tb.Helper()
@@ -40,14 +28,14 @@ func mustSigner(tb testing.TB) *signing.Signer {
 
 type fixture struct {
 	svc    *intake.Service
-	store  *boltstore.Store
+	store  store.Store
 	signer *signing.Signer
 	plant  *plant.Plant
 }
 
 func newFixture(t *testing.T) fixture {
 	t.Helper()
-	st := mustOpenStore(t)
+	st := backends.Bolt(t)
 	sg := mustSigner(t)
 	p := plant.Sample()
 	svc := intake.New(intake.Deps{Store: st, Plant: p, Signer: sg, Now: func() time.Time { return testNow }})
@@ -64,7 +52,7 @@ func (f fixture) validInput() intake.Input {
 }
 
 // assertNothingStored fails if any report or job exists.
-func assertNothingStored(t *testing.T, st *boltstore.Store) {
+func assertNothingStored(t *testing.T, st store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	page, err := st.FindReports(ctx, store.Filter{})

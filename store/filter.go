@@ -204,7 +204,7 @@ func enumOf[T ~string](vs []T) []string {
 	return out
 }
 
-// Reindexer is implemented by backends that can rebuild their value
+// Reindexer is part of every backend (Store): it rebuilds the value
 // indexes from the stored reports.
 type Reindexer interface {
 	// Reindex puts every stored report into the index of each of its

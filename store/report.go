@@ -134,6 +134,29 @@ func (r *Report) SetStatus(s Status, by string, at time.Time) {
 	r.UpdatedAt = at
 }
 
+// SetTeam assigns the report to team ("" unassigns it) and records who did
+// it; a no-op if unchanged.
+func (r *Report) SetTeam(team, by string, at time.Time) {
+	if r.Team == team {
+		return
+	}
+	r.History = append(r.History, Event{At: at, By: by, Action: ActionTeam, From: r.Team, To: team})
+	r.Team = team
+	r.UpdatedAt = at
+}
+
+// SetReply sets R&D's public answer ("" withdraws it) and records it; a
+// no-op if unchanged. The previous reply is the Text of the previous reply
+// entry.
+func (r *Report) SetReply(reply, by string, at time.Time) {
+	if r.Reply == reply {
+		return
+	}
+	r.History = append(r.History, Event{At: at, By: by, Action: ActionReply, Text: reply})
+	r.Reply = reply
+	r.UpdatedAt = at
+}
+
 // ValidationError lists invalid fields. Each value is a code ("required",
 // "too_long", "invalid", "unknown") that the HTTP layer turns into a message
 // in the reporter's language.

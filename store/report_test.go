@@ -109,3 +109,52 @@ func TestSetStatusRecordsHistory(t *testing.T) {
 		t.Fatalf("history = %+v, want one alice new→triaged entry", r.History)
 	}
 }
+
+// Each change appends one history entry and moves UpdatedAt; setting the
+// value a report already has changes nothing.
+func TestReportSetters(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	at := t0.Add(time.Hour)
+	for _, tc := range []struct {
+		name   string
+		set    func(r *Report)
+		want   Event // zero: no entry
+		verify func(r Report) bool
+	}{
+		{"status", func(r *Report) { r.SetStatus(StatusTriaged, "li", at) },
+			Event{At: at, By: "li", Action: ActionStatus, From: "received", To: "triaged"},
+			func(r Report) bool { return r.Status == StatusTriaged }},
+		{"same status", func(r *Report) { r.SetStatus(StatusReceived, "li", at) }, Event{},
+			func(r Report) bool { return r.Status == StatusReceived }},
+		{"team", func(r *Report) { r.SetTeam("magnets", "li", at) },
+			Event{At: at, By: "li", Action: ActionTeam, From: "separation", To: "magnets"},
+			func(r Report) bool { return r.Team == "magnets" }},
+		{"unassign team", func(r *Report) { r.SetTeam("", "li", at) },
+			Event{At: at, By: "li", Action: ActionTeam, From: "separation"},
+			func(r Report) bool { return r.Team == "" }},
+		{"same team", func(r *Report) { r.SetTeam("separation", "li", at) }, Event{},
+			func(r Report) bool { return r.Team == "separation" }},
+		{"reply", func(r *Report) { r.SetReply("已安排取样", "li", at) },
+			Event{At: at, By: "li", Action: ActionReply, Text: "已安排取样"},
+			func(r Report) bool { return r.Reply == "已安排取样" }},
+		{"same reply", func(r *Report) { r.SetReply("", "li", at) }, Event{},
+			func(r Report) bool { return r.Reply == "" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Report{Status: StatusReceived, Team: "separation", UpdatedAt: t0}
+			tc.set(&r)
+			if !tc.verify(r) {
+				t.Fatalf("%s: report = %+v", tc.name, r)
+			}
+			if tc.want == (Event{}) {
+				if len(r.History) != 0 || !r.UpdatedAt.Equal(t0) {
+					t.Fatalf("%s: history %+v, updated %v; want no entry and no update", tc.name, r.History, r.UpdatedAt)
+				}
+				return
+			}
+			if len(r.History) != 1 || r.History[0] != tc.want || !r.UpdatedAt.Equal(at) {
+				t.Fatalf("%s: history %+v, updated %v; want [%+v] at %v", tc.name, r.History, r.UpdatedAt, tc.want, at)
+			}
+		})
+	}
+}

@@ -62,6 +62,12 @@ type Reports interface {
 	Submit(ctx context.Context, sub Submission) (r Report, created bool, err error)
 	// Report returns one report by id, or ErrNotFound.
 	Report(ctx context.Context, id string) (Report, error)
+	// ReportByIdempotencyKey returns, reading only, the report a Submit
+	// stored under an idempotency key with the same payload hash (a
+	// rate-limited replay is answered with it). Errors: ErrNotFound when the
+	// key holds nothing, ErrIdempotencyMismatch when it holds another
+	// payload's report.
+	ReportByIdempotencyKey(ctx context.Context, key, payloadHash string) (Report, error)
 	// ReportByReceipt returns the report a receipt belongs to, or ErrNotFound.
 	ReportByReceipt(ctx context.Context, receipt string) (Report, error)
 	// FindReports returns one page of reports matching f, newest first
@@ -153,6 +159,7 @@ type Store interface {
 	Reports
 	Queue
 	Tokens
+	Reindexer
 	// Ping reports whether the backend answers (readiness).
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

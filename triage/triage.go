@@ -214,29 +214,18 @@ func checkText(v string, max int, required bool) string {
 // fresh copy.
 func apply(r *store.Report, by string, at time.Time, ch Change) bool {
 	n := len(r.History)
-	add := func(ev store.Event) {
-		ev.At, ev.By = at, by
-		r.History = append(r.History, ev)
+	if ch.Status != nil {
+		r.SetStatus(*ch.Status, by, at)
 	}
-	if ch.Status != nil && *ch.Status != r.Status {
-		add(store.Event{Action: store.ActionStatus, From: string(r.Status), To: string(*ch.Status)})
-		r.Status = *ch.Status
+	if ch.Team != nil {
+		r.SetTeam(*ch.Team, by, at)
 	}
-	if ch.Team != nil && *ch.Team != r.Team {
-		add(store.Event{Action: store.ActionTeam, From: r.Team, To: *ch.Team})
-		r.Team = *ch.Team
-	}
-	if ch.Reply != nil && *ch.Reply != r.Reply {
-		// The previous reply is the Text of the previous reply entry.
-		add(store.Event{Action: store.ActionReply, Text: *ch.Reply})
-		r.Reply = *ch.Reply
+	if ch.Reply != nil {
+		r.SetReply(*ch.Reply, by, at)
 	}
 	if ch.Note != nil {
-		add(store.Event{Action: store.ActionNote, Text: *ch.Note, Internal: true})
+		r.History = append(r.History, store.Event{At: at, By: by, Action: store.ActionNote, Text: *ch.Note, Internal: true})
+		r.UpdatedAt = at
 	}
-	if len(r.History) == n {
-		return false
-	}
-	r.UpdatedAt = at
-	return true
+	return len(r.History) > n
 }

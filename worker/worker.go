@@ -60,7 +60,7 @@ type Config struct {
 	// Pools lists the queues this worker serves (default DefaultPools()).
 	Pools []Pool
 	// PollInterval is the longest wait between claims when a queue is
-	// empty (default 500ms; Notify wakes the worker sooner).
+	// empty (default 500ms).
 	PollInterval time.Duration
 	// DrainTimeout bounds how long Run waits for running jobs after its
 	// context is cancelled before cancelling them (default 10s).
@@ -110,13 +110,7 @@ func Outcomes() []string {
 type Worker struct {
 	d     Deps
 	cfg   Config
-	pools []*pool
-}
-
-// pool is the claim loop of one queue.
-type pool struct {
-	Pool
-	wake chan struct{}
+	pools []Pool
 }
 
 // New returns a Worker.
@@ -151,7 +145,7 @@ func New(d Deps, cfg Config) *Worker {
 		if p.Lease <= 0 {
 			p.Lease = time.Minute
 		}
-		w.pools = append(w.pools, &pool{Pool: p, wake: make(chan struct{}, 1)})
+		w.pools = append(w.pools, p)
 	}
 	return w
 }
@@ -163,20 +157,6 @@ func DefaultBackoff(attempt int) time.Duration {
 		d *= 2
 	}
 	return min(d, 5*time.Minute)
-}
-
-// Notify tells the worker there may be new jobs in queue, so it claims at
-// once instead of waiting for the next poll. It never blocks.
-func (w *Worker) Notify(queue string) {
-	for _, p := range w.pools {
-		if p.Queue != queue {
-			continue
-		}
-		select {
-		case p.wake <- struct{}{}:
-		default:
-		}
-	}
 }
 
 // Run claims and runs jobs from every pool's queue until ctx is cancelled.
@@ -208,7 +188,7 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 // claimLoop claims p's jobs while it has free slots, until ctx is cancelled.
-func (w *Worker) claimLoop(ctx, jobCtx context.Context, p *pool, running *sync.WaitGroup) {
+func (w *Worker) claimLoop(ctx, jobCtx context.Context, p Pool, running *sync.WaitGroup) {
 	slots := make(chan struct{}, p.Concurrency)
 	log := w.d.Log.With("queue", p.Queue)
 	wait := time.Duration(0)
@@ -216,7 +196,6 @@ func (w *Worker) claimLoop(ctx, jobCtx context.Context, p *pool, running *sync.W
 		select {
 		case <-ctx.Done():
 			return
-		case <-p.wake:
 		case <-time.After(wait):
 		}
 		free := p.Concurrency - len(slots)
@@ -250,7 +229,7 @@ func (w *Worker) claimLoop(ctx, jobCtx context.Context, p *pool, running *sync.W
 			running.Add(1)
 			go func() {
 				defer func() { <-slots; running.Done() }()
-				w.runOne(jobCtx, p.Pool, j)
+				w.runOne(jobCtx, p, j)
 			}()
 		}
 		if len(jobs) == free {

@@ -3,7 +3,6 @@ package worker_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -13,20 +12,9 @@ import (
 
 	"github.com/floorfeed/floorfeed/internal/testutil/backends"
 	"github.com/floorfeed/floorfeed/store"
-	"github.com/floorfeed/floorfeed/store/boltstore"
 	"github.com/floorfeed/floorfeed/store/storetest"
 	"github.com/floorfeed/floorfeed/worker"
 )
-
-func openStore(t *testing.T) *boltstore.Store {
-	t.Helper()
-	s, err := boltstore.Open(filepath.Join(t.TempDir(), "ff.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatalf("boltstore.Open = %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
 
 // outcomes records what the worker reported for each delivery.
 type outcomes struct {
@@ -96,7 +84,7 @@ func reportPool() []worker.Pool {
 }
 
 func TestJobsRunAndWaitIsObserved(t *testing.T) {
-	s := openStore(t)
+	s := backends.Bolt(t)
 	base := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	for i := range 12 {
 		storetest.MustSubmit(t, s, storetest.MakeSubmission(string(rune('a'+i)), base.Add(time.Duration(i)*time.Minute), nil))
@@ -137,7 +125,7 @@ func TestJobsRunAndWaitIsObserved(t *testing.T) {
 }
 
 func TestFailingJobRetriesThenDeadLetters(t *testing.T) {
-	s := openStore(t)
+	s := backends.Bolt(t)
 	ctx := context.Background()
 	sub := storetest.MakeSubmission("x", time.Now(), nil)
 	storetest.MustSubmit(t, s, sub)
@@ -171,7 +159,7 @@ func TestFailingJobRetriesThenDeadLetters(t *testing.T) {
 }
 
 func TestShutdownReleasesRunningJob(t *testing.T) {
-	s := openStore(t)
+	s := backends.Bolt(t)
 	ctx := context.Background()
 	sub := storetest.MakeSubmission("slow", time.Now(), nil)
 	storetest.MustSubmit(t, s, sub)
@@ -203,7 +191,7 @@ func TestShutdownReleasesRunningJob(t *testing.T) {
 }
 
 func TestShutdownLetsShortJobsFinish(t *testing.T) {
-	s := openStore(t)
+	s := backends.Bolt(t)
 	storetest.MustSubmit(t, s, storetest.MakeSubmission("short", time.Now(), nil))
 	started := make(chan struct{})
 	obs := &outcomes{}
@@ -230,7 +218,7 @@ func TestShutdownLetsShortJobsFinish(t *testing.T) {
 // A slow job in one queue never holds up another queue: the brief pool is
 // busy with a render that does not end, and report jobs still run.
 func TestPoolsAreIsolated(t *testing.T) {
-	s := openStore(t)
+	s := backends.Bolt(t)
 	ctx := context.Background()
 	if err := s.Enqueue(ctx, store.Job{ID: "brief-1", Type: store.JobBrief, EnqueuedAt: time.Now()}); err != nil {
 		t.Fatalf("Enqueue(brief) = %v", err)
@@ -340,7 +328,7 @@ func TestDefaultBackoff(t *testing.T) {
 // delivery counts as failed: it never runs twice at once, and a job that
 // always hangs ends in the dead letters saying why.
 func TestHandlerStoppedBeforeItsLeaseEnds(t *testing.T) {
-	s := openStore(t)
+	s := backends.Bolt(t)
 	ctx := context.Background()
 	sub := storetest.MakeSubmission("hangs", time.Now(), nil)
 	storetest.MustSubmit(t, s, sub)

@@ -59,16 +59,14 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, err
 	}
-	replays, _ := be.Store.(handlers.ReplayFinder) // both backends (store/*/idem.go); handlers.New refuses a rate limit without it
-	reindex, _ := be.Store.(store.Reindexer)       // both backends
 	h, err := handlers.New(handlers.Deps{
 		Intake:  in,
 		Reports: be,
-		Replays: replays,
+		Replays: be,
 		Tokens:  tokens,
 		Demo:    &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
 		Jobs:    be,
-		Reindex: reindex,
+		Reindex: be,
 		Ready:   be.Ping,
 		Plant:   p,
 		Signer:  be.Signer,

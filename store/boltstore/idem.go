@@ -9,11 +9,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Compile-time check: the HTTP layer answers rate-limited replays with this.
-var _ interface {
-	ReportByIdempotencyKey(ctx context.Context, key, payloadHash string) (store.Report, error)
-} = (*Store)(nil)
-
 // ReportByIdempotencyKey returns the report a Submit stored under key with
 // payloadHash, reading only (one read transaction, no write lock, no fsync).
 // Errors: store.ErrNotFound when the key holds nothing, and

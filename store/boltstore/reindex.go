@@ -13,8 +13,6 @@ import (
 // reindexChunk is how many reports one Reindex transaction covers.
 const reindexChunk = 1000
 
-var _ store.Reindexer = (*Store)(nil)
-
 // Reindex puts every report into the index of each of its store.FilterFields
 // values where it is missing (reports stored before idx_team existed are in
 // no team index), with its idx_counts entry, and returns how many entries

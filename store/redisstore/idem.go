@@ -11,11 +11,6 @@ import (
 	"github.com/floorfeed/floorfeed/store"
 )
 
-// Compile-time check: the HTTP layer answers rate-limited replays with this.
-var _ interface {
-	ReportByIdempotencyKey(ctx context.Context, key, payloadHash string) (store.Report, error)
-} = (*Store)(nil)
-
 // ReportByIdempotencyKey returns the report a Submit stored under key with
 // payloadHash, reading only: GET of the key's record, then of the report.
 // Errors: store.ErrNotFound when the key holds nothing (or has expired), and

@@ -14,8 +14,6 @@ import (
 // reindexBatch is how many reports one Reindex transaction covers.
 const reindexBatch = 500
 
-var _ store.Reindexer = (*Store)(nil)
-
 // Reindex puts every report into the index of each of its store.FilterFields
 // values where it is missing (reports stored before the team index existed
 // are in no team index) and returns how many entries it added. It walks

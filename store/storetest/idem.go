@@ -1,20 +1,12 @@
 package storetest
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
 
 	"github.com/floorfeed/floorfeed/store"
 )
-
-// idempotencyLookup is the read-only replay lookup both backends provide
-// (the HTTP layer's handlers.ReplayFinder). It is not part of store.Store,
-// so the suite asks for it with a type assertion.
-type idempotencyLookup interface {
-	ReportByIdempotencyKey(ctx context.Context, key, payloadHash string) (store.Report, error)
-}
 
 // testReportByIdempotencyKey checks the read-only lookup of a submission by
 // idempotency key and payload hash: it finds what Submit stored, refuses
@@ -23,18 +15,14 @@ type idempotencyLookup interface {
 func testReportByIdempotencyKey(t *testing.T, h Harness) {
 	s := open(t, h)
 	ctx := ctxT(t)
-	lookup, ok := s.(idempotencyLookup)
-	if !ok {
-		t.Fatalf("%T has no ReportByIdempotencyKey(ctx, key, payloadHash) (see store/*/idem.go)", s)
-	}
 
-	if _, err := lookup.ReportByIdempotencyKey(ctx, "never-used", "any-hash"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.ReportByIdempotencyKey(ctx, "never-used", "any-hash"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("ReportByIdempotencyKey(unknown key) = %v, want ErrNotFound", err)
 	}
 
 	sub := MakeSubmission("idem-lookup", base, nil)
 	first := MustSubmit(t, s, sub)
-	got, err := lookup.ReportByIdempotencyKey(ctx, sub.IdempotencyKey, sub.PayloadHash)
+	got, err := s.ReportByIdempotencyKey(ctx, sub.IdempotencyKey, sub.PayloadHash)
 	if err != nil {
 		t.Fatalf("ReportByIdempotencyKey(stored key, its hash) = %v, want the report", err)
 	}
@@ -47,15 +35,15 @@ func testReportByIdempotencyKey(t *testing.T, h Harness) {
 	}); err != nil {
 		t.Fatalf("UpdateReport = %v", err)
 	}
-	if got, err := lookup.ReportByIdempotencyKey(ctx, sub.IdempotencyKey, sub.PayloadHash); err != nil || got.Status != store.StatusTriaged {
+	if got, err := s.ReportByIdempotencyKey(ctx, sub.IdempotencyKey, sub.PayloadHash); err != nil || got.Status != store.StatusTriaged {
 		t.Fatalf("ReportByIdempotencyKey after a status change = %v, %v; want the report as triaged", got.Status, err)
 	}
 
-	if _, err := lookup.ReportByIdempotencyKey(ctx, sub.IdempotencyKey, "another-hash"); !errors.Is(err, store.ErrIdempotencyMismatch) {
+	if _, err := s.ReportByIdempotencyKey(ctx, sub.IdempotencyKey, "another-hash"); !errors.Is(err, store.ErrIdempotencyMismatch) {
 		t.Fatalf("ReportByIdempotencyKey(stored key, other hash) = %v, want ErrIdempotencyMismatch", err)
 	}
 	// A key is not a prefix match, and a hash is not the key's.
-	if _, err := lookup.ReportByIdempotencyKey(ctx, "idem-look", sub.PayloadHash); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.ReportByIdempotencyKey(ctx, "idem-look", sub.PayloadHash); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("ReportByIdempotencyKey(prefix of a stored key) = %v, want ErrNotFound", err)
 	}
 
