@@ -159,6 +159,7 @@ type Store interface {
 	Reports
 	Queue
 	Tokens
+	Records
 	Reindexer
 	// Ping reports whether the backend answers (readiness).
 	Ping(ctx context.Context) error
@@ -172,7 +173,8 @@ type Store interface {
 //
 //	1  one job queue (up to commit 0025e45)
 //	2  one queue per job class (Queues), dead letters by id, acked-id memory
-const SchemaVersion = 2
+//	3  Records (collections of documents: users, sessions, briefs, votes …)
+const SchemaVersion = 3
 
 // QueueStats counts the jobs of one queue by state.
 type QueueStats struct {

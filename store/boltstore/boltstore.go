@@ -24,6 +24,8 @@
 //	q_acked    job id → acked-at (8 bytes big-endian unix ns), kept store.AckedRetention
 //	q_acked_time acked-at ‖ job id → empty; drives the purge of q_acked
 //	tokens     token hash → API token JSON
+//	records    one nested bucket per store.Records collection: key → value
+//	           (schema 3; a schema-2 file gains the empty bucket on open)
 //	meta       "schema" → version (store.SchemaVersion); "jobs:<queue>" and
 //	           "dead:<queue>" → counters (8 bytes big-endian)
 //
@@ -126,10 +128,11 @@ var (
 	bAcked     = []byte("q_acked")
 	bAckedTime = []byte("q_acked_time")
 	bTokens    = []byte("tokens")
+	bRecords   = []byte("records")
 	bMeta      = []byte("meta")
 
 	fixedBuckets = append([][]byte{bReports, bReceipts, bIdem, bIdemTime, bIdxCounts, bJobs,
-		bDead, bDeadTime, bAcked, bAckedTime, bTokens, bMeta}, indexBuckets()...) // idx_<field>: see indexes
+		bDead, bDeadTime, bAcked, bAckedTime, bTokens, bRecords, bMeta}, indexBuckets()...) // idx_<field>: see indexes
 )
 
 // readyBucketName is the ready index of queue q.

@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -238,8 +239,8 @@ func TestMigrateV1(t *testing.T) {
 				t.Errorf("v1 bucket %s still there after migration", name)
 			}
 		}
-		if v := tx.Bucket(bMeta).Get(metaSchema); binary.BigEndian.Uint64(v) != 2 {
-			t.Errorf("meta schema = %x after migration, want 2", v)
+		if v := tx.Bucket(bMeta).Get(metaSchema); binary.BigEndian.Uint64(v) != store.SchemaVersion {
+			t.Errorf("meta schema = %x after migration, want %d", v, store.SchemaVersion)
 		}
 		return nil
 	}); err != nil {
@@ -297,14 +298,14 @@ func reopen(t *testing.T, s *Store, clock interface{ Now() time.Time }) *Store {
 func TestNewerSchemaRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "floorfeed.db")
 	s := mustOpen(t, path, Options{})
-	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(metaSchema, be64(3)) }); err != nil {
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(metaSchema, be64(99)) }); err != nil {
 		t.Fatal(err)
 	}
 	must(t, s.Close())
 	for _, ro := range []bool{false, true} {
 		_, err := Open(path, Options{ReadOnly: ro})
-		if !errors.Is(err, store.ErrSchemaTooNew) || !strings.Contains(err.Error(), "upgrade floorfeed") || !strings.Contains(err.Error(), "version 3") {
-			t.Fatalf("Open(schema 3, read-only %v) = %v; want ErrSchemaTooNew saying version 3 and to upgrade floorfeed", ro, err)
+		if !errors.Is(err, store.ErrSchemaTooNew) || !strings.Contains(err.Error(), "upgrade floorfeed") || !strings.Contains(err.Error(), "version 99") {
+			t.Fatalf("Open(schema 99, read-only %v) = %v; want ErrSchemaTooNew saying version 99 and to upgrade floorfeed", ro, err)
 		}
 	}
 }
@@ -316,4 +317,41 @@ func TestReadOnlyV1Refused(t *testing.T) {
 	if _, err := Open(path, Options{ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "read-write") {
 		t.Fatalf("Open(schema 1, read-only) = %v; want an error saying to open it read-write once", err)
 	}
+}
+
+// TestMigrateV2: a schema-2 file (no records bucket) opens with its reports
+// intact, gains the records bucket and records schema 3; records then work.
+func TestMigrateV2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "floorfeed.db")
+	s := mustOpen(t, path, Options{})
+	ctx := context.Background()
+	sub := storetest.MakeSubmission("v2-report", time.Now(), nil)
+	if _, _, err := s.Submit(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bRecords); err != nil {
+			return err
+		}
+		return tx.Bucket(bMeta).Put(metaSchema, be64(2))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.Close())
+	if _, err := Open(path, Options{ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "older") {
+		t.Fatalf("read-only open of a schema-2 file = %v; want a message to migrate it", err)
+	}
+	s = mustOpen(t, path, Options{})
+	if r, err := s.Report(ctx, sub.Report.ID); err != nil || r.Title != sub.Report.Title {
+		t.Fatalf("report after migration: %+v, %v", r, err)
+	}
+	if err := s.PutRecord(ctx, "c", "k", []byte("v")); err != nil {
+		t.Fatalf("records after migration: %v", err)
+	}
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bMeta).Get(metaSchema); binary.BigEndian.Uint64(v) != store.SchemaVersion {
+			t.Errorf("schema after migration = %x", v)
+		}
+		return nil
+	})
 }

@@ -41,6 +41,8 @@ import (
 //	P:{P}:tokens                   hash token hash → API token JSON
 //	P:{P}:tokens:used              hash token hash → last use (unix ms)
 //	P:{P}:secret                   string: the installation secret
+//	P:{P}:rec:<coll>               hash key → value: one store.Records collection (schema 3)
+//	P:{P}:reck:<coll>              zset of coll's keys (scores 0, ordered by member): ListRecords
 //
 // Schema version 1 (up to commit 0025e45) had one queue instead of the
 // P:{P}:queue:<q>… keys and the job-state keys above; migrate.go moves its
@@ -108,6 +110,10 @@ func (k keyspace) tokens() string            { return k.base + "tokens" }
 func (k keyspace) secret() string            { return k.base + "secret" }
 
 func (k keyspace) tokensUsed() string { return k.base + "tokens:used" }
+
+// records and recordKeys are the hash and the key index of one Records collection.
+func (k keyspace) records(coll string) string    { return k.base + "rec:" + coll }
+func (k keyspace) recordKeys(coll string) string { return k.base + "reck:" + coll }
 
 // fieldIndexes returns the value indexes r belongs to (not idx:all), in a
 // fixed order: one per store.FilterFields entry, in that order.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -197,8 +198,8 @@ func TestMigrateV1(t *testing.T) {
 	s := mustOpen(t, srv.URL, Options{})
 	check := func(s *Store, when string) {
 		t.Helper()
-		if v, err := c.Get(ctx, "ff:{ff}:schema").Result(); err != nil || v != "2" {
-			t.Fatalf("%s: GET schema = %q, %v; want 2", when, v, err)
+		if v, err := c.Get(ctx, "ff:{ff}:schema").Result(); err != nil || v != strconv.Itoa(store.SchemaVersion) {
+			t.Fatalf("%s: GET schema = %q, %v; want %d", when, v, err, store.SchemaVersion)
 		}
 		// The v1 stream stays, empty, with its group, for old instances
 		// still running in a rolling upgrade (see drain_legacy).
@@ -396,18 +397,18 @@ func TestNewerSchemaRefused(t *testing.T) {
 	ctx := ctxT(t)
 	srv := testutil.StartRedis(t)
 	c := newClient(t, srv)
-	must(t, c.Set(ctx, "ff:{ff}:schema", "3", 0).Err())
+	must(t, c.Set(ctx, "ff:{ff}:schema", "99", 0).Err())
 	_, err := Open(ctx, srv.URL, Options{})
-	if !errors.Is(err, store.ErrSchemaTooNew) || !strings.Contains(err.Error(), "upgrade floorfeed") || !strings.Contains(err.Error(), "version 3") {
-		t.Fatalf("Open(schema 3) = %v; want ErrSchemaTooNew saying version 3 and to upgrade floorfeed", err)
+	if !errors.Is(err, store.ErrSchemaTooNew) || !strings.Contains(err.Error(), "upgrade floorfeed") || !strings.Contains(err.Error(), "version 99") {
+		t.Fatalf("Open(schema 99) = %v; want ErrSchemaTooNew saying version 99 and to upgrade floorfeed", err)
 	}
-	if keys := c.Keys(ctx, "ff:*").Val(); len(keys) != 1 || c.Get(ctx, "ff:{ff}:schema").Val() != "3" {
-		t.Fatalf("keys after the refused open = %q; want only the schema key, still 3", keys)
+	if keys := c.Keys(ctx, "ff:*").Val(); len(keys) != 1 || c.Get(ctx, "ff:{ff}:schema").Val() != "99" {
+		t.Fatalf("keys after the refused open = %q; want only the schema key, still 99", keys)
 	}
 	// Another installation on the same server is not affected.
 	other := mustOpen(t, srv.URL, Options{Prefix: "plant2"})
-	if v := c.Get(ctx, "plant2:{plant2}:schema").Val(); v != "2" {
-		t.Fatalf("new installation's schema = %q, want 2", v)
+	if v := c.Get(ctx, "plant2:{plant2}:schema").Val(); v != strconv.Itoa(store.SchemaVersion) {
+		t.Fatalf("new installation's schema = %q, want %d", v, store.SchemaVersion)
 	}
 	_ = other
 }
@@ -466,5 +467,29 @@ func TestMigrateUndecodableV1Job(t *testing.T) {
 	}
 	if jobs, err := s.Claim(ctx, store.QueueReport, "w", 10, time.Minute); err != nil || len(jobs) != 1 || jobs[0].ID != "good-1" {
 		t.Fatalf("Claim = %+v, %v; want good-1 only", jobs, err)
+	}
+}
+
+// TestMigrateV2: an installation that recorded schema 2 opens, keeps its
+// reports, records the current version, and records work.
+func TestMigrateV2(t *testing.T) {
+	t.Parallel()
+	ctx := ctxT(t)
+	srv := testutil.StartRedis(t)
+	c := newClient(t, srv)
+	s := mustOpen(t, srv.URL, Options{})
+	sub := storetest.MakeSubmission("v2-report", time.Now(), nil)
+	storetest.MustSubmit(t, s, sub)
+	must(t, s.Close())
+	must(t, c.Set(ctx, "ff:{ff}:schema", "2", 0).Err())
+	s = mustOpen(t, srv.URL, Options{})
+	if r, err := s.Report(ctx, sub.Report.ID); err != nil || r.Title != sub.Report.Title {
+		t.Fatalf("report after migration: %+v, %v", r, err)
+	}
+	if v := c.Get(ctx, "ff:{ff}:schema").Val(); v != strconv.Itoa(store.SchemaVersion) {
+		t.Fatalf("schema after migration = %q", v)
+	}
+	if err := s.PutRecord(ctx, "c", "k", []byte("v")); err != nil {
+		t.Fatalf("records after migration: %v", err)
 	}
 }

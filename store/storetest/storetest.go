@@ -71,6 +71,12 @@ func Run(t *testing.T, h Harness) {
 		{"TokensRevoke", testTokensRevoke},
 		{"TokensTouch", testTokensTouch},
 		{"RestartDurability", testRestartDurability},
+		{"RecordsBasic", testRecordsBasic},
+		{"RecordsRejects", testRecordsRejects},
+		{"RecordsCreateOnce", testRecordsCreateOnce},
+		{"RecordsUpdate", testRecordsUpdate},
+		{"RecordsList", testRecordsList},
+		{"RecordsDurable", testRecordsDurable},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
