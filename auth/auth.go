@@ -25,6 +25,12 @@ const (
 	// RoleAPI is an API token's role: the authenticated reports API, not
 	// the admin API.
 	RoleAPI Role = "api"
+	// RoleRnD is a dashboard user who triages and replies: reads
+	// everything, changes reports (status, team, reply, notes, merges),
+	// makes briefs; not users or plant settings.
+	RoleRnD Role = "rnd"
+	// RoleViewer is a dashboard user who reads and changes nothing.
+	RoleViewer Role = "viewer"
 )
 
 // Kind says how a principal authenticated.
@@ -51,6 +57,19 @@ type Principal struct {
 // IsAdmin reports whether p may use the admin API.
 func (p Principal) IsAdmin() bool { return p.Role == RoleAdmin }
 
+// CanTriage reports whether p may change reports (status, team, reply,
+// notes, merges) and make briefs: admins, R&D users and API tokens.
+func (p Principal) CanTriage() bool {
+	return p.Role == RoleAdmin || p.Role == RoleRnD || p.Role == RoleAPI
+}
+
+// CanRead reports whether p may read the dashboard and the reports API:
+// every known role.
+func (p Principal) CanRead() bool { return p.CanTriage() || p.Role == RoleViewer }
+
+// KindSession is a signed-in dashboard user (Principal.ID is the user's id).
+const KindSession Kind = "session"
+
 // LocalAdmin is the principal of a connection to the private admin socket
 // and of the CLI calling the API in-process.
 func LocalAdmin() Principal {
@@ -72,3 +91,25 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(Principal)
 	return p, ok
 }
+
+type csrfKey struct{}
+
+// WithCSRFToken returns ctx carrying the CSRF token of the request's
+// session: pages put it in every state-changing form as the hidden field
+// CSRFField (or scripts send it as the header CSRFHeader), and the session
+// middleware refuses a POST whose token does not match.
+func WithCSRFToken(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, csrfKey{}, token)
+}
+
+// CSRFTokenFrom returns the CSRF token WithCSRFToken put on ctx ("" if none).
+func CSRFTokenFrom(ctx context.Context) string {
+	t, _ := ctx.Value(csrfKey{}).(string)
+	return t
+}
+
+// The form field and header that carry the CSRF token.
+const (
+	CSRFField  = "csrf"
+	CSRFHeader = "X-CSRF-Token"
+)
