@@ -131,10 +131,15 @@ type Deps struct {
 	// triage.Service over Reports when Reports can update reports too (the
 	// stores can).
 	Triage Triager
-	// Ready reports whether the store answers (GET /readyz).
-	Ready  func(context.Context) error
-	Plant  *plant.Plant
-	Signer *signing.Signer
+	// Ready reports whether the store answers and takes writes (GET
+	// /readyz answers 503 with its error as the reason).
+	Ready func(context.Context) error
+	// Durability names what an acknowledged report survives with this
+	// store (e.g. "fsync-every-commit", "aof-always", "aof-everysec");
+	// /readyz shows it. Optional.
+	Durability string
+	Plant      *plant.Plant
+	Signer     *signing.Signer
 	// Metrics records HTTP and submission metrics and serves /metrics; nil
 	// means a private set (then /metrics shows no worker or queue metrics).
 	Metrics *metrics.Metrics
@@ -148,23 +153,24 @@ type Deps struct {
 
 // Server is Floorfeed's HTTP handler.
 type Server struct {
-	e       *echo.Echo
-	intake  *intake.Service
-	reports ReportReader
-	tokens  TokenAuth
-	demo    DemoLoader
-	jobs    DeadJobs
-	reindex Reindexer
-	ready   func(context.Context) error
-	plant   *plant.Plant
-	signer  *signing.Signer
-	metrics *metrics.Metrics
-	log     *slog.Logger
-	now     func() time.Time
-	cfg     Config
-	limiter *ipLimiter // nil: no submission rate limit
-	replays ReplayFinder
-	triage  Triager
+	e          *echo.Echo
+	intake     *intake.Service
+	reports    ReportReader
+	tokens     TokenAuth
+	demo       DemoLoader
+	jobs       DeadJobs
+	reindex    Reindexer
+	ready      func(context.Context) error
+	durability string
+	plant      *plant.Plant
+	signer     *signing.Signer
+	metrics    *metrics.Metrics
+	log        *slog.Logger
+	now        func() time.Time
+	cfg        Config
+	limiter    *ipLimiter // nil: no submission rate limit
+	replays    ReplayFinder
+	triage     Triager
 	// submitting serialises this instance's submissions of one idempotency
 	// key while a rate limit applies (see limitSubmission).
 	submitting *keyLocks
@@ -207,7 +213,7 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("handlers.New: missing %s", strings.Join(missing, ", "))
 	}
 	s := &Server{
-		intake: d.Intake, reports: d.Reports, replays: d.Replays, tokens: d.Tokens, demo: d.Demo, jobs: d.Jobs, reindex: d.Reindex, ready: d.Ready,
+		intake: d.Intake, reports: d.Reports, replays: d.Replays, tokens: d.Tokens, demo: d.Demo, jobs: d.Jobs, reindex: d.Reindex, ready: d.Ready, durability: d.Durability,
 		plant: d.Plant, signer: d.Signer, metrics: d.Metrics, log: d.Log, now: d.Now,
 		cfg: d.Config, text: newCatalog(),
 	}
@@ -380,9 +386,18 @@ func (s *Server) handleReadyz(c echo.Context) error {
 	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		s.log.Warn("not ready", "request_id", requestIDOf(c), "err", err)
-		return c.String(http.StatusServiceUnavailable, "unavailable")
+		return c.String(http.StatusServiceUnavailable, "unavailable: "+err.Error()+s.durabilityLine())
 	}
-	return c.String(http.StatusOK, "ready")
+	return c.String(http.StatusOK, "ready"+s.durabilityLine())
+}
+
+// durabilityLine is the second line of /readyz's body: which durability is
+// in force ("" when unknown to the handlers).
+func (s *Server) durabilityLine() string {
+	if s.durability == "" {
+		return ""
+	}
+	return "\ndurability: " + s.durability
 }
 
 // parseCIDRs parses CIDRs; a bare IP means that one address.

@@ -26,7 +26,14 @@ type backend struct {
 	Embedded bool
 	// Describe says which backend runs, for the start-up log.
 	Describe string
+	// Durability says what an acknowledged report survives: bolt's
+	// "fsync-every-commit", or what the Redis server's persistence settings
+	// give (redisstore.Durability*). Read once at open.
+	Durability string
 }
+
+// durabilityBolt is the embedded store's durability: every commit fsynced.
+const durabilityBolt = "fsync-every-commit"
 
 const (
 	dbFileName     = "floorfeed.db"
@@ -90,7 +97,11 @@ func openBackend(ctx context.Context, cfg *Config, log *slog.Logger, o openOptio
 			rs.Close()
 			return nil, fmt.Errorf("installation secret: %w", err)
 		}
-		return &backend{Store: rs, Signer: signer, Describe: describeStore(cfg)}, nil
+		durability, derr := rs.Durability(ctx)
+		if w := redisstore.DurabilityWarning(durability); w != "" {
+			log.Warn("redis persistence: acknowledged reports can be lost", "durability", durability, "advice", w, "err", derr)
+		}
+		return &backend{Store: rs, Signer: signer, Describe: describeStore(cfg), Durability: durability}, nil
 	}
 
 	path := filepath.Join(cfg.DataDir, dbFileName)
@@ -108,7 +119,7 @@ func openBackend(ctx context.Context, cfg *Config, log *slog.Logger, o openOptio
 	if err != nil {
 		return nil, fmt.Errorf("open embedded store: %w", err)
 	}
-	return &backend{Store: bs, Signer: signer, Embedded: true, Describe: describeStore(cfg)}, nil
+	return &backend{Store: bs, Signer: signer, Embedded: true, Describe: describeStore(cfg), Durability: durabilityBolt}, nil
 }
 
 // describeStore says which store cfg selects, for logs and messages: never

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"github.com/floorfeed/floorfeed/metrics"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/store"
+	"github.com/floorfeed/floorfeed/storehealth"
 	"github.com/floorfeed/floorfeed/worker"
 )
 
@@ -54,25 +56,38 @@ var (
 // newApp builds the HTTP API over be.
 func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, error) {
 	m := metrics.New(be.QueueStats)
+	// Every write through the store is watched, so /readyz turns 503 while
+	// writes fail (a full disk answers reads but refuses writes).
+	watched := storehealth.Watch(be.Store, storehealth.Options{
+		Instance:       instanceName(),
+		OnWriteFailure: func(op string) { m.StoreWriteFailures.WithLabelValues(op).Inc() },
+	})
+	be.Store = watched
+	backendName := "redis"
+	if be.Embedded {
+		backendName = "bolt"
+	}
+	m.Durability.WithLabelValues(backendName, be.Durability).Set(1)
 	in := intake.New(intake.Deps{Store: be, Plant: p, Signer: be.Signer, Now: time.Now})
 	tokens, err := auth.New(auth.Deps{Tokens: be, Now: time.Now, Log: log})
 	if err != nil {
 		return nil, err
 	}
 	h, err := handlers.New(handlers.Deps{
-		Intake:  in,
-		Reports: be,
-		Replays: be,
-		Tokens:  tokens,
-		Demo:    &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
-		Jobs:    be,
-		Reindex: be,
-		Ready:   be.Ping,
-		Plant:   p,
-		Signer:  be.Signer,
-		Metrics: m,
-		Log:     log,
-		Now:     time.Now,
+		Intake:     in,
+		Reports:    be,
+		Replays:    be,
+		Tokens:     tokens,
+		Demo:       &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
+		Jobs:       be,
+		Reindex:    be,
+		Ready:      watched.Ready,
+		Durability: be.Durability,
+		Plant:      p,
+		Signer:     be.Signer,
+		Metrics:    m,
+		Log:        log,
+		Now:        time.Now,
 		Config: handlers.Config{
 			BaseURL:        cfg.BaseURL,
 			TrustedProxies: cfg.TrustedProxies,
@@ -276,4 +291,11 @@ func workerPools(cfg *Config) []worker.Pool {
 		}
 	}
 	return pools
+}
+
+// instanceName names this process among the instances sharing a store
+// (host and pid), for records kept per instance.
+func instanceName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d", cmp.Or(host, "floorfeed"), os.Getpid())
 }
