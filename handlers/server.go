@@ -9,6 +9,7 @@ package handlers
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -79,6 +80,11 @@ type Config struct {
 	// SubmitBurst is how many submissions a client may make at once before
 	// SubmitRate applies; 0 means ceil(SubmitRate), at least 1.
 	SubmitBurst int
+	// MetricsToken, if set, is the bearer token GET /metrics requires.
+	MetricsToken string
+	// MetricsElsewhere: /metrics is served on a listener of its own
+	// (MetricsHandler), not by this handler.
+	MetricsElsewhere bool
 	// TimeZone interprets date-only filters (from=2026-11-02) and formats
 	// times on HTML pages; nil means UTC.
 	TimeZone *time.Location
@@ -369,7 +375,29 @@ func (s *Server) registerOpsRoutes(g routeGroup) {
 	// Probes may use HEAD.
 	g.Match([]string{http.MethodGet, http.MethodHead}, routeHealthz, s.handleHealthz)
 	g.Match([]string{http.MethodGet, http.MethodHead}, routeReadyz, s.handleReadyz)
-	g.GET(routeMetrics, echo.WrapHandler(s.metrics.Handler()))
+	if !s.cfg.MetricsElsewhere {
+		g.GET(routeMetrics, echo.WrapHandler(s.MetricsHandler()))
+	}
+}
+
+// MetricsHandler serves the Prometheus metrics, behind the bearer token
+// when Config.MetricsToken is set: for the main listener, or for a
+// listener of its own (--metrics-addr).
+func (s *Server) MetricsHandler() http.Handler {
+	h := s.metrics.Handler()
+	want := s.cfg.MetricsToken
+	if want == "" {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(want)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="floorfeed metrics"`)
+			http.Error(w, "metrics need Authorization: Bearer <FLOORFEED_METRICS_TOKEN>", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // ServeHTTP implements http.Handler.

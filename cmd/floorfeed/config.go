@@ -37,6 +37,8 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	Secret          []byte // FLOORFEED_SECRET / FLOORFEED_SECRET_FILE; empty → generated and kept
+	MetricsAddr     string // a separate listener for /metrics; empty: the main one
+	MetricsToken    string // FLOORFEED_METRICS_TOKEN(_FILE): bearer token /metrics requires; empty: none
 
 	baseURLSet bool // BaseURL was configured, not derived from Addr
 }
@@ -69,9 +71,10 @@ var settings = []setting{
 	{"config", "FLOORFEED_CONFIG", "", "plant file (floorfeed.yaml); empty: the built-in sample plant", scopeStore},
 	{"redis-prefix", "FLOORFEED_REDIS_PREFIX", "ff", "prefix (and Cluster hash tag) of every Redis key", scopeStore},
 	{"base-url", "FLOORFEED_BASE_URL", "", "public URL printed in QR codes, e.g. https://floorfeed.plant.example (default http://localhost<addr>; a running server's wins)", scopeStore},
-	{"workers", "FLOORFEED_WORKERS", "4", "report jobs processed concurrently by this instance (0: web only, no jobs of any queue)", scopeServe},
+	{"workers", "FLOORFEED_WORKERS", "32", "report jobs processed concurrently by this instance (0: web only, no jobs of any queue); their store writes are group-committed together", scopeServe},
+	{"metrics-addr", "FLOORFEED_METRICS_ADDR", "", "serve /metrics on this separate address only (e.g. 127.0.0.1:9090); empty: on the main address", scopeServe},
 	{"queue-workers", "FLOORFEED_QUEUE_WORKERS", "", "pool sizes per queue, e.g. photo=4,brief=0 (0: this instance takes none of that queue's jobs); defaults report=--workers,photo=2,alert=2,brief=1,mail=2", scopeServe},
-	{"trusted-proxies", "FLOORFEED_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed", scopeServe},
+	{"trusted-proxies", "FLOORFEED_TRUSTED_PROXIES", "", "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For is believed", scopeServe},
 	{"submit-rate", "FLOORFEED_SUBMIT_RATE", "30", "report submissions per minute per client address (0: unlimited)", scopeServe},
 	{"submit-burst", "FLOORFEED_SUBMIT_BURST", "10", "submissions a client may make at once before the rate applies", scopeServe},
 	{"shutdown-timeout", "FLOORFEED_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for requests and jobs to finish", scopeServe},
@@ -84,6 +87,7 @@ var settings = []setting{
 var secretSettings = []setting{
 	{"", "FLOORFEED_REDIS_URL", "", "redis://, rediss://, unix:// (also Sentinel, Cluster); empty: embedded store in data-dir", scopeStore},
 	{"", "FLOORFEED_SECRET", "", "HMAC key for QR tokens and receipts (≥16 bytes); empty: generated once and kept", scopeStore},
+	{"", "FLOORFEED_METRICS_TOKEN", "", "bearer token /metrics requires (Authorization: Bearer …); empty: none", scopeServe},
 }
 
 // parseConfig reads every configuration flag from args (flags only, as the
@@ -150,6 +154,7 @@ func buildConfig(vals map[string]string, redisURL string, getenv func(string) st
 		PlantFile:   vals["config"],
 		RedisPrefix: vals["redis-prefix"],
 		BaseURL:     strings.TrimRight(vals["base-url"], "/"),
+		MetricsAddr: vals["metrics-addr"],
 		LogFormat:   vals["log-format"],
 	}
 	var errs []error
@@ -183,8 +188,10 @@ func buildConfig(vals map[string]string, redisURL string, getenv func(string) st
 		for _, p := range strings.Split(v, ",") {
 			p = strings.TrimSpace(p)
 			if _, err := netip.ParsePrefix(p); err != nil {
-				bad("trusted-proxies", "FLOORFEED_TRUSTED_PROXIES", p, "want CIDRs like 10.0.0.0/8")
-				continue
+				if _, aerr := netip.ParseAddr(p); aerr != nil {
+					bad("trusted-proxies", "FLOORFEED_TRUSTED_PROXIES", p, "want CIDRs like 10.0.0.0/8 or single addresses like 127.0.0.1")
+					continue
+				}
 			}
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
@@ -221,6 +228,9 @@ func buildConfig(vals map[string]string, redisURL string, getenv func(string) st
 		errs = append(errs, errors.New("invalid FLOORFEED_SECRET: must be at least 16 bytes (e.g. `openssl rand -hex 32`)"))
 	}
 	c.Secret = []byte(secret)
+	if c.MetricsToken, err = secretValue(getenv, "FLOORFEED_METRICS_TOKEN"); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

@@ -25,6 +25,7 @@ func TestParseConfigErrorsNameTheSetting(t *testing.T) {
 		{"bad workers env", nil, map[string]string{"FLOORFEED_WORKERS": "many"}, "--workers / FLOORFEED_WORKERS"},
 		{"negative rate", []string{"--submit-rate", "-1"}, nil, "--submit-rate"},
 		{"bad proxy", []string{"--trusted-proxies", "10.0.0.0/8,nonsense"}, nil, "FLOORFEED_TRUSTED_PROXIES \"nonsense\""},
+		{"proxy as a single address", []string{"--trusted-proxies", "127.0.0.1, ::1,10.0.0.0/8"}, nil, ""},
 		{"bad base url", []string{"--base-url", "floorfeed.local"}, nil, "--base-url"},
 		{"bad duration", []string{"--shutdown-timeout", "soon"}, nil, "--shutdown-timeout"},
 		{"bad log level", nil, map[string]string{"FLOORFEED_LOG_LEVEL": "loud"}, "FLOORFEED_LOG_LEVEL"},

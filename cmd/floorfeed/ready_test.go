@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -120,4 +121,43 @@ func grepLines(s, substr string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestMetricsPrivate: --metrics-addr moves /metrics to its own listener
+// (the main one answers 404), and FLOORFEED_METRICS_TOKEN guards it.
+func TestMetricsPrivate(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	maddr := ln.Addr().String()
+	ln.Close()
+	env := map[string]string{"FLOORFEED_SECRET": testSecret, "FLOORFEED_METRICS_TOKEN": "scrape-me-please"}
+	srv := startServe(t, env, "--data-dir", t.TempDir(), "--log-level", "error", "--metrics-addr", maddr)
+	get := func(url, bearer string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for _, tc := range []struct {
+		url, bearer string
+		want        int
+	}{
+		{srv.URL + "/metrics", "scrape-me-please", http.StatusNotFound},
+		{"http://" + maddr + "/metrics", "", http.StatusUnauthorized},
+		{"http://" + maddr + "/metrics", "wrong", http.StatusUnauthorized},
+		{"http://" + maddr + "/metrics", "scrape-me-please", http.StatusOK},
+	} {
+		if got := get(tc.url, tc.bearer); got != tc.want {
+			t.Errorf("GET %s (bearer %q) = %d, want %d", tc.url, tc.bearer, got, tc.want)
+		}
+	}
 }

@@ -38,6 +38,9 @@ type server struct {
 	admin   *http.Server
 	adminLn net.Listener
 	worker  *worker.Worker
+	// metricsSrv serves /metrics on --metrics-addr (nil: on the main listener).
+	metricsSrv *http.Server
+	metricsLn  net.Listener
 }
 
 // app is what serve and the in-process admin commands build the same way
@@ -89,11 +92,13 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 		Log:        log,
 		Now:        time.Now,
 		Config: handlers.Config{
-			BaseURL:        cfg.BaseURL,
-			TrustedProxies: cfg.TrustedProxies,
-			SubmitRate:     cfg.SubmitRate,
-			SubmitBurst:    cfg.SubmitBurst,
-			TimeZone:       cfg.TimeZone,
+			BaseURL:          cfg.BaseURL,
+			TrustedProxies:   cfg.TrustedProxies,
+			SubmitRate:       cfg.SubmitRate,
+			SubmitBurst:      cfg.SubmitBurst,
+			TimeZone:         cfg.TimeZone,
+			MetricsToken:     cfg.MetricsToken,
+			MetricsElsewhere: cfg.MetricsAddr != "",
 		},
 	})
 	if err != nil {
@@ -144,6 +149,14 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	if cfg.MetricsAddr != "" {
+		if s.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return nil, fmt.Errorf("listen on --metrics-addr %s: %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.handler.MetricsHandler())
+		s.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	}
 	if be.Embedded {
 		s.listenAdmin(a.handler.LocalAdmin())
 	}
@@ -190,6 +203,13 @@ func (s *server) run(ctx context.Context) error {
 			errc <- fmt.Errorf("http server: %w", err)
 		}
 	}()
+	if s.metricsSrv != nil {
+		go func() {
+			if err := s.metricsSrv.Serve(s.metricsLn); !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("metrics server stopped", "err", err)
+			}
+		}()
+	}
 	if s.admin != nil {
 		go func() {
 			if err := s.admin.Serve(s.adminLn); !errors.Is(err, http.ErrServerClosed) {
@@ -216,6 +236,9 @@ func (s *server) run(ctx context.Context) error {
 	if err := s.http.Shutdown(shutCtx); err != nil {
 		s.log.Warn("HTTP drain incomplete", "err", err)
 	}
+	if s.metricsSrv != nil {
+		_ = s.metricsSrv.Shutdown(shutCtx)
+	}
 	if s.admin != nil {
 		_ = s.admin.Shutdown(shutCtx) // admin calls are short; a cut one is retried by its user
 	}
@@ -238,6 +261,9 @@ func isLocalHost(host string) bool {
 func (s *server) closeAll() {
 	if s.ln != nil {
 		_ = s.ln.Close() // already closed by Shutdown on the normal path
+	}
+	if s.metricsLn != nil {
+		_ = s.metricsLn.Close()
 	}
 	if s.adminLn != nil {
 		_ = s.adminLn.Close()
