@@ -33,10 +33,11 @@ func decodeJSON(body io.Reader, contentLength int64) (intake.Input, error) {
 	if in, ok := decodeFlatInput(b); ok {
 		return in, nil
 	}
-	if !utf8.Valid(b) {
+	in, err := decodeJSONStream(bytes.NewReader(b))
+	if err == nil && !utf8.Valid(b) {
 		return intake.Input{}, invalidUTF8(b)
 	}
-	return decodeJSONStream(bytes.NewReader(b))
+	return in, err
 }
 
 // invalidUTF8 is the answer to a JSON body that is not valid UTF-8:
