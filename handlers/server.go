@@ -80,6 +80,9 @@ type Config struct {
 	// SubmitBurst is how many submissions a client may make at once before
 	// SubmitRate applies; 0 means ceil(SubmitRate), at least 1.
 	SubmitBurst int
+	// BodyGrace is the grace period of a request body's read deadline
+	// (BodyDeadline); 0 means BodyGrace.
+	BodyGrace time.Duration
 	// MetricsToken, if set, is the bearer token GET /metrics requires.
 	MetricsToken string
 	// MetricsElsewhere: /metrics is served on a listener of its own

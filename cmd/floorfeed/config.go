@@ -21,24 +21,25 @@ import (
 // FLOORFEED_* environment twin; a flag given on the command line wins over
 // the environment. Secrets come only from the environment or from files.
 type Config struct {
-	Addr            string
-	DataDir         string
-	PlantFile       string
-	RedisURL        string // secret: may carry a password
-	RedisPrefix     string
-	BaseURL         string
-	Workers         int
-	QueueWorkers    map[string]int // per-queue pool sizes over the defaults (worker.DefaultPools)
-	TrustedProxies  []string
-	SubmitRate      float64
-	SubmitBurst     int
-	ShutdownTimeout time.Duration
-	TimeZone        *time.Location
-	LogLevel        slog.Level
-	LogFormat       string
-	Secret          []byte // FLOORFEED_SECRET / FLOORFEED_SECRET_FILE; empty → generated and kept
-	MetricsAddr     string // a separate listener for /metrics; empty: the main one
-	MetricsToken    string // FLOORFEED_METRICS_TOKEN(_FILE): bearer token /metrics requires; empty: none
+	Addr              string
+	DataDir           string
+	PlantFile         string
+	RedisURL          string // secret: may carry a password
+	RedisPrefix       string
+	BaseURL           string
+	Workers           int
+	QueueWorkers      map[string]int // per-queue pool sizes over the defaults (worker.DefaultPools)
+	TrustedProxies    []string
+	SubmitRate        float64
+	SubmitBurst       int
+	ShutdownTimeout   time.Duration
+	TimeZone          *time.Location
+	LogLevel          slog.Level
+	LogFormat         string
+	Secret            []byte // FLOORFEED_SECRET / FLOORFEED_SECRET_FILE; empty → generated and kept
+	MetricsAddr       string // a separate listener for /metrics; empty: the main one
+	MaxConnsPerClient int    // open connections per client address (0: no cap)
+	MetricsToken      string // FLOORFEED_METRICS_TOKEN(_FILE): bearer token /metrics requires; empty: none
 
 	baseURLSet bool // BaseURL was configured, not derived from Addr
 }
@@ -72,6 +73,7 @@ var settings = []setting{
 	{"redis-prefix", "FLOORFEED_REDIS_PREFIX", "ff", "prefix (and Cluster hash tag) of every Redis key", scopeStore},
 	{"base-url", "FLOORFEED_BASE_URL", "", "public URL printed in QR codes, e.g. https://floorfeed.plant.example (default http://localhost<addr>; a running server's wins)", scopeStore},
 	{"workers", "FLOORFEED_WORKERS", "32", "report jobs processed concurrently by this instance (0: web only, no jobs of any queue); their store writes are group-committed together", scopeServe},
+	{"max-conns-per-client", "FLOORFEED_MAX_CONNS_PER_CLIENT", "64", "open connections one client address may hold (a shift's phones behind one NAT share an address; trusted proxies are exempt; 0: no cap)", scopeServe},
 	{"metrics-addr", "FLOORFEED_METRICS_ADDR", "", "serve /metrics on this separate address only (e.g. 127.0.0.1:9090); empty: on the main address", scopeServe},
 	{"queue-workers", "FLOORFEED_QUEUE_WORKERS", "", "pool sizes per queue, e.g. photo=4,brief=0 (0: this instance takes none of that queue's jobs); defaults report=--workers,photo=2,alert=2,brief=1,mail=2", scopeServe},
 	{"trusted-proxies", "FLOORFEED_TRUSTED_PROXIES", "", "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For is believed", scopeServe},
@@ -195,6 +197,9 @@ func buildConfig(vals map[string]string, redisURL string, getenv func(string) st
 			}
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
+	}
+	if c.MaxConnsPerClient, err = strconv.Atoi(vals["max-conns-per-client"]); err != nil || c.MaxConnsPerClient < 0 {
+		bad("max-conns-per-client", "FLOORFEED_MAX_CONNS_PER_CLIENT", vals["max-conns-per-client"], "want a whole number ≥ 0")
 	}
 	if c.SubmitRate, err = strconv.ParseFloat(vals["submit-rate"], 64); err != nil || c.SubmitRate < 0 {
 		bad("submit-rate", "FLOORFEED_SUBMIT_RATE", vals["submit-rate"], "want a number ≥ 0")

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -158,6 +161,60 @@ func TestMetricsPrivate(t *testing.T) {
 	} {
 		if got := get(tc.url, tc.bearer); got != tc.want {
 			t.Errorf("GET %s (bearer %q) = %d, want %d", tc.url, tc.bearer, got, tc.want)
+		}
+	}
+}
+
+// TestSlowClientsCannotStarveOthers: 60 clients from one address each open a
+// connection and trickle a request body; with the per-address cap they hold
+// at most --max-conns-per-client connections, the rest are refused with a
+// 503 at once, and a phone on another address submits as usual meanwhile.
+func TestSlowClientsCannotStarveOthers(t *testing.T) {
+	env := map[string]string{"FLOORFEED_SECRET": testSecret}
+	srv := startServe(t, env, "--data-dir", t.TempDir(), "--log-level", "error", "--max-conns-per-client", "8", "--submit-rate", "0")
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	var refused atomic.Int64
+	for range 60 {
+		go func() {
+			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.1")}}
+			c, err := d.Dial("tcp", addr)
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			fmt.Fprintf(c, "POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{")
+			_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+			res, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err == nil && res.StatusCode == http.StatusServiceUnavailable {
+				refused.Add(1)
+			}
+		}()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for refused.Load() < 52 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := refused.Load(); n != 52 {
+		t.Fatalf("%d of 60 trickling connections from one address refused, want 52 (cap 8)", n)
+	}
+	// Another address (another phone, another NAT) is served while the
+	// eight trickle on.
+	signer, _ := signing.New([]byte(testSecret))
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}).DialContext,
+	}}
+	for i := range 10 {
+		b, _ := json.Marshal(reportFields(signer.LineToken("sx-1")))
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/reports", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", fmt.Sprint("other-phone-", i))
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("submission %d from another address: %v", i, err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("submission %d from another address = %d", i, res.StatusCode)
 		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/floorfeed/floorfeed/handlers"
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/metrics"
+	"github.com/floorfeed/floorfeed/netlimit"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/storehealth"
@@ -126,10 +127,16 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		}
 	}()
 
-	s.ln, err = net.Listen("tcp", cfg.Addr)
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on --addr %s: %w", cfg.Addr, err)
 	}
+	s.ln = netlimit.Limit(ln, cfg.MaxConnsPerClient, netlimit.Options{
+		Exempt: trustedProxy(cfg.TrustedProxies),
+		OnRefuse: everySecond(func(addr netip.Addr) {
+			log.Warn("connection refused: too many open connections from one address (logged at most once a second)", "ip", addr, "max", cfg.MaxConnsPerClient)
+		}),
+	})
 	if !cfg.baseURLSet {
 		// The default base URL names the port actually bound (--addr :0).
 		c := *cfg
@@ -324,4 +331,44 @@ func workerPools(cfg *Config) []worker.Pool {
 func instanceName() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s-%d", cmp.Or(host, "floorfeed"), os.Getpid())
+}
+
+// trustedProxy reports whether an address is one of the trusted proxies
+// (CIDRs or single addresses, as --trusted-proxies takes them).
+func trustedProxy(list []string) func(netip.Addr) bool {
+	var prefixes []netip.Prefix
+	for _, v := range list {
+		if p, err := netip.ParsePrefix(v); err == nil {
+			prefixes = append(prefixes, p)
+		} else if a, err := netip.ParseAddr(v); err == nil {
+			prefixes = append(prefixes, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return func(a netip.Addr) bool {
+		for _, p := range prefixes {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// everySecond calls fn at most once a second (a flood of refusals must not
+// flood the log too).
+func everySecond[T any](fn func(T)) func(T) {
+	var mu sync.Mutex
+	var last time.Time
+	return func(v T) {
+		mu.Lock()
+		now := time.Now()
+		ok := now.Sub(last) >= time.Second
+		if ok {
+			last = now
+		}
+		mu.Unlock()
+		if ok {
+			fn(v)
+		}
+	}
 }
