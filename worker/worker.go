@@ -47,7 +47,7 @@ type Pool struct {
 // small installation: reports are many and quick, briefs few and slow.
 func DefaultPools() []Pool {
 	return []Pool{
-		{Queue: store.QueueReport, Concurrency: 32, Lease: time.Minute},
+		{Queue: store.QueueReport, Concurrency: 32, Lease: 10 * time.Second},
 		{Queue: store.QueuePhoto, Concurrency: 2, Lease: 2 * time.Minute},
 		{Queue: store.QueueAlert, Concurrency: 2, Lease: time.Minute},
 		{Queue: store.QueueBrief, Concurrency: 1, Lease: 10 * time.Minute},
