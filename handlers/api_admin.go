@@ -59,6 +59,7 @@ func (s *Server) registerAdminRoutes(g *echo.Group) {
 	g.DELETE("/tokens/:id", s.handleAdminTokenRevoke)
 	g.POST("/demo", s.handleAdminDemo)
 	s.registerAdminJobRoutes(g)
+	s.registerAdminDumpRoutes(g)
 }
 
 // requireAdmin admits admin principals only: 401 without a credential, 403

@@ -136,6 +136,7 @@ type Deps struct {
 	Demo    DemoLoader // optional: POST /api/v1/admin/demo answers 404 without
 	Jobs    DeadJobs   // optional: the admin API's /jobs/dead routes answer 404 without
 	Reindex Reindexer  // optional: POST /api/v1/admin/reindex answers 404 without
+	Dump    Dumper     // optional: GET /api/v1/admin/backup and /export answer 404 without
 	// Triage changes reports for PATCH /api/v1/reports/{id}; nil means a
 	// triage.Service over Reports when Reports can update reports too (the
 	// stores can).
@@ -169,6 +170,7 @@ type Server struct {
 	demo       DemoLoader
 	jobs       DeadJobs
 	reindex    Reindexer
+	dump       Dumper
 	ready      func(context.Context) error
 	durability string
 	plant      *plant.Plant
@@ -222,7 +224,7 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("handlers.New: missing %s", strings.Join(missing, ", "))
 	}
 	s := &Server{
-		intake: d.Intake, reports: d.Reports, replays: d.Replays, tokens: d.Tokens, demo: d.Demo, jobs: d.Jobs, reindex: d.Reindex, ready: d.Ready, durability: d.Durability,
+		intake: d.Intake, reports: d.Reports, replays: d.Replays, tokens: d.Tokens, demo: d.Demo, jobs: d.Jobs, reindex: d.Reindex, dump: d.Dump, ready: d.Ready, durability: d.Durability,
 		plant: d.Plant, signer: d.Signer, metrics: d.Metrics, log: d.Log, now: d.Now,
 		cfg: d.Config, text: newCatalog(),
 	}

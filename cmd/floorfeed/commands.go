@@ -43,6 +43,10 @@ func commands() *command {
 			about: "Put every report into the index of each of its fields (line, category, severity, status, team). Safe to run at any time;\n" +
 				"needed once after a rolling upgrade from a version without the team index, when the last old instance has stopped."},
 		{name: "demo", summary: "load realistic sample reports", config: scopeAdmin, setup: setupDemo},
+		{name: "backup", summary: "write a consistent copy of the embedded store (works while the server runs)", config: scopeAdmin, setup: setupBackup},
+		{name: "restore", args: []string{"FILE"}, summary: "put a backup back (server stopped; the current file is kept aside)", config: scopeAdmin, setup: setupRestore},
+		{name: "export", summary: "write everything (reports, jobs, tokens, records, secret) as JSON lines, for either backend", config: scopeAdmin, setup: setupExport},
+		{name: "import", args: []string{"FILE"}, summary: "read an export into an empty store (embedded or Redis)", config: scopeAdmin, setup: setupImport},
 		{name: "healthcheck", summary: "check the local server's /healthz (for Docker)", config: scopeAddr, setup: setupHealthcheck},
 		{name: "version", summary: "print the version and VCS revision", setup: setupVersion},
 		{name: "help", args: []string{"[COMMAND]"}, summary: "show the commands, or a command's flags"},

@@ -60,6 +60,7 @@ var (
 // newApp builds the HTTP API over be.
 func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, error) {
 	m := metrics.New(be.QueueStats)
+	dumper := storeDumper{raw: be.Store, secret: be.Secret, source: backendName(be)}
 	// Every write through the store is watched, so /readyz turns 503 while
 	// writes fail (a full disk answers reads but refuses writes).
 	watched := storehealth.Watch(be.Store, storehealth.Options{
@@ -85,6 +86,7 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 		Demo:       &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
 		Jobs:       be,
 		Reindex:    be,
+		Dump:       dumper,
 		Ready:      watched.Ready,
 		Durability: be.Durability,
 		Plant:      p,
