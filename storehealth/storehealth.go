@@ -198,3 +198,9 @@ func (s *Store) DeleteRecord(ctx context.Context, coll, key string) error {
 	s.observe("delete record", err)
 	return err
 }
+
+func (s *Store) Extend(ctx context.Context, j store.Job, lease time.Duration) (bool, error) {
+	ok, err := s.Store.Extend(ctx, j, lease)
+	s.observe("extend", err)
+	return ok, err
+}

@@ -214,12 +214,22 @@ func TestSubmitReceiptProcessed(t *testing.T) {
 		if !bytes.Contains(page, []byte(rc.Code)) {
 			t.Fatalf("status page does not show the code %s", rc.Code)
 		}
-		res, err = http.Get(srv.URL + "/metrics")
-		if err != nil {
-			t.Fatalf("GET /metrics: %v", err)
+		// The receipt shows the report processed a moment before the worker
+		// acks the job and records its outcome: read the metrics until the
+		// job is counted (bounded).
+		var metrics []byte
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			res, err = http.Get(srv.URL + "/metrics")
+			if err != nil {
+				t.Fatalf("GET /metrics: %v", err)
+			}
+			metrics, _ = io.ReadAll(res.Body)
+			res.Body.Close()
+			if bytes.Contains(metrics, []byte(`floorfeed_job_duration_seconds_count{outcome="ok",queue="report",type="process_report"} 1`)) || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		metrics, _ := io.ReadAll(res.Body)
-		res.Body.Close()
 		for _, want := range []string{
 			`floorfeed_submissions_total{outcome="created"} 1`,
 			`floorfeed_submissions_total{outcome="replayed"} 1`,
