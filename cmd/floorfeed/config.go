@@ -73,7 +73,7 @@ var settings = []setting{
 	{"redis-prefix", "FLOORFEED_REDIS_PREFIX", "ff", "prefix (and Cluster hash tag) of every Redis key", scopeStore},
 	{"base-url", "FLOORFEED_BASE_URL", "", "public URL printed in QR codes, e.g. https://floorfeed.plant.example (default http://localhost<addr>; a running server's wins)", scopeStore},
 	{"workers", "FLOORFEED_WORKERS", "32", "report jobs processed concurrently by this instance (0: web only, no jobs of any queue); their store writes are group-committed together", scopeServe},
-	{"max-conns-per-client", "FLOORFEED_MAX_CONNS_PER_CLIENT", "64", "open connections one client address may hold (a shift's phones behind one NAT share an address; trusted proxies are exempt; 0: no cap)", scopeServe},
+	{"max-conns-per-client", "FLOORFEED_MAX_CONNS_PER_CLIENT", "256", "open connections one client address may hold (a shift's phones behind one NAT share an address, one or two each; trusted proxies are exempt; 0: no cap)", scopeServe},
 	{"metrics-addr", "FLOORFEED_METRICS_ADDR", "", "serve /metrics on this separate address only (e.g. 127.0.0.1:9090); empty: on the main address", scopeServe},
 	{"queue-workers", "FLOORFEED_QUEUE_WORKERS", "", "pool sizes per queue, e.g. photo=4,brief=0 (0: this instance takes none of that queue's jobs); defaults report=--workers,photo=2,alert=2,brief=1,mail=2", scopeServe},
 	{"trusted-proxies", "FLOORFEED_TRUSTED_PROXIES", "", "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For is believed", scopeServe},
