@@ -50,6 +50,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	srv      *smtp.Server
+	ln       net.Listener // closed by Stop itself: Serve may not have registered it yet
 	received []Received
 	notify   chan struct{}
 }
@@ -86,11 +87,12 @@ func (s *Server) Config(from string) mail.Config {
 // Stop stops the server (an outage); Restart brings it back on the same port.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	srv := s.srv
-	s.srv = nil
+	srv, ln := s.srv, s.ln
+	s.srv, s.ln = nil, nil
 	s.mu.Unlock()
 	if srv != nil {
-		_ = srv.Close() // closing a test server: nothing to do about an error
+		_ = ln.Close()  // closing a test server: nothing to do about an error
+		_ = srv.Close() // (ditto)
 	}
 }
 
@@ -116,7 +118,7 @@ func (s *Server) serve(ln net.Listener) {
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
 	s.mu.Lock()
-	s.srv = srv
+	s.srv, s.ln = srv, ln
 	s.mu.Unlock()
 	go func() { _ = srv.Serve(ln) }() // ends with Close
 }
