@@ -250,7 +250,11 @@ func (h *Handler) compose(team plant.Team, line plant.Line, r store.Report) cont
 		text.WriteString("• " + f + "\n")
 	}
 	if url != "" {
-		text.WriteString("\n" + open + ": " + url + "\n")
+		colon := ": "
+		if lang == i18n.Zh {
+			colon = "："
+		}
+		text.WriteString("\n" + open + colon + url + "\n")
 	}
 	var html strings.Builder
 	_ = alertHTML.Execute(&html, map[string]any{"Lang": lang.Tag(), "Heading": heading, "Title": r.Title, "Body": body,
