@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/floorfeed/floorfeed/mail"
 	"github.com/floorfeed/floorfeed/store"
 )
 
@@ -37,6 +38,8 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	Secret          []byte // FLOORFEED_SECRET / FLOORFEED_SECRET_FILE; empty → generated and kept
+	// SMTP is from FLOORFEED_SMTP_* (mailconfig.go); an empty Host: no e-mail.
+	SMTP mail.Config
 
 	baseURLSet bool // BaseURL was configured, not derived from Addr
 }
@@ -76,6 +79,12 @@ var settings = []setting{
 	{"submit-burst", "FLOORFEED_SUBMIT_BURST", "10", "submissions a client may make at once before the rate applies", scopeServe},
 	{"shutdown-timeout", "FLOORFEED_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for requests and jobs to finish", scopeServe},
 	{"time-zone", "FLOORFEED_TIME_ZONE", "Local", "IANA time zone for dates on pages and in date filters, e.g. Asia/Shanghai", scopeServe},
+	{"smtp-host", "FLOORFEED_SMTP_HOST", "", "SMTP server for briefs and alerts (empty: no e-mail; scheduled briefs are off)", scopeServe},
+	{"smtp-port", "FLOORFEED_SMTP_PORT", "", "SMTP port (default 587 for starttls, 465 for tls, 25 for none)", scopeServe},
+	{"smtp-username", "FLOORFEED_SMTP_USERNAME", "", "SMTP AUTH PLAIN user (the password: env FLOORFEED_SMTP_PASSWORD or FLOORFEED_SMTP_PASSWORD_FILE)", scopeServe},
+	{"smtp-from", "FLOORFEED_SMTP_FROM", "", "sender of briefs and alerts, e.g. \"Floorfeed <floorfeed@plant.example>\"", scopeServe},
+	{"smtp-tls", "FLOORFEED_SMTP_TLS", "starttls", "starttls (required), tls (implicit, port 465) or none (a local relay; no password)", scopeServe},
+	{"smtp-timeout", "FLOORFEED_SMTP_TIMEOUT", "30s", "bound on connecting and each SMTP command", scopeServe},
 	{"log-level", "FLOORFEED_LOG_LEVEL", "info", "debug, info, warn or error", scopeLog},
 	{"log-format", "FLOORFEED_LOG_FORMAT", "text", "text or json", scopeLog},
 }
@@ -84,6 +93,7 @@ var settings = []setting{
 var secretSettings = []setting{
 	{"", "FLOORFEED_REDIS_URL", "", "redis://, rediss://, unix:// (also Sentinel, Cluster); empty: embedded store in data-dir", scopeStore},
 	{"", "FLOORFEED_SECRET", "", "HMAC key for QR tokens and receipts (≥16 bytes); empty: generated once and kept", scopeStore},
+	{"", "FLOORFEED_SMTP_PASSWORD", "", "SMTP password (with --smtp-username)", scopeServe},
 }
 
 // parseConfig reads every configuration flag from args (flags only, as the
@@ -221,6 +231,7 @@ func buildConfig(vals map[string]string, redisURL string, getenv func(string) st
 		errs = append(errs, errors.New("invalid FLOORFEED_SECRET: must be at least 16 bytes (e.g. `openssl rand -hex 32`)"))
 	}
 	c.Secret = []byte(secret)
+	errs = append(errs, smtpConfig(c, vals, getenv)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

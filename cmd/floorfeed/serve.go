@@ -14,12 +14,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/floorfeed/floorfeed/alert"
 	"github.com/floorfeed/floorfeed/auth"
+	"github.com/floorfeed/floorfeed/delivery"
 	"github.com/floorfeed/floorfeed/demo"
 	"github.com/floorfeed/floorfeed/handlers"
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/metrics"
 	"github.com/floorfeed/floorfeed/plant"
+	"github.com/floorfeed/floorfeed/schedule"
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/worker"
 )
@@ -36,6 +39,9 @@ type server struct {
 	admin   *http.Server
 	adminLn net.Listener
 	worker  *worker.Worker
+
+	// scheduler enqueues the teams' scheduled briefs (delivery.go); nil: off.
+	scheduler *schedule.Scheduler
 }
 
 // app is what serve and the in-process admin commands build the same way
@@ -80,6 +86,7 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 			SubmitBurst:    cfg.SubmitBurst,
 			TimeZone:       cfg.TimeZone,
 		},
+		Deliveries: delivery.NewLog(be, time.Now), // GET /api/v1/deliveries
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up HTTP handlers: %w", err)
@@ -120,7 +127,8 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	if err != nil {
 		return nil, err
 	}
-	s.worker = newWorker(cfg, be, a.metrics, log) // nil for a web-only instance
+	s.worker = newWorker(cfg, be, p, a.metrics, log) // nil for a web-only instance
+	s.scheduler = newScheduler(cfg, be, p, log)
 	s.http = &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -187,6 +195,9 @@ func (s *server) run(ctx context.Context) error {
 	if s.worker != nil {
 		wg.Go(func() { _ = s.worker.Run(workCtx) })
 	}
+	if s.scheduler != nil {
+		wg.Go(func() { _ = s.scheduler.Run(workCtx) })
+	}
 
 	var runErr error
 	select {
@@ -237,15 +248,17 @@ func (s *server) closeAll() {
 // each registered here next to the queue its pool serves: the handlers
 // live with their domain (intake for reports). It returns nil when the
 // configuration leaves no pool.
-func newWorker(cfg *Config, be *backend, m *metrics.Metrics, log *slog.Logger) *worker.Worker {
-	reports := intake.NewProcessor(be, time.Now)
+func newWorker(cfg *Config, be *backend, p *plant.Plant, m *metrics.Metrics, log *slog.Logger) *worker.Worker {
+	reports := intake.NewProcessor(be, time.Now, alert.FollowUp)
+	handlers := deliveryHandlers(cfg, be, p, log) // alerts, e-mail, briefs (delivery.go)
+	handlers[store.JobProcessReport] = reports.Handle
 	pools := workerPools(cfg)
 	if len(pools) == 0 {
 		return nil // every pool set to 0: this instance runs no jobs
 	}
 	return worker.New(worker.Deps{
 		Queue:    be,
-		Handlers: map[string]worker.Handler{store.JobProcessReport: reports.Handle},
+		Handlers: handlers,
 		Log:      log.With("component", "worker"),
 		Observe: func(queue, jobType, outcome string, d time.Duration) {
 			m.JobDuration.WithLabelValues(queue, jobType, outcome).Observe(d.Seconds())
