@@ -140,9 +140,25 @@ func (h *BriefHandler) Handle(ctx context.Context, j store.Job) error {
 	}
 	spec := BriefSpec{Team: team.ID, From: p.From, To: p.To, Lang: team.Language(),
 		Lines: team.Filter.Lines, Categories: team.Filter.Categories, MinSeverity: team.Filter.MinSeverity}
+	slot, from, to := p.Slot.UTC(), p.From.UTC(), p.To.UTC()
 	rb, err := h.d.Renderer.RenderBrief(ctx, spec)
 	if err != nil {
-		return fmt.Errorf("brief job %s: render: %w", j.ID, err)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		err = fmt.Errorf("brief job %s: render: %w", j.ID, err)
+		// Recorded, so that a brief that cannot be made shows in the log;
+		// Attempts counts sending attempts only.
+		if _, rerr := h.d.Outbox.log.Update(ctx, key, func(d *Delivery) {
+			d.Kind, d.Channel, d.Team, d.Slot, d.From, d.To, d.Recipients = KindBrief, ChannelEmail, team.ID, &slot, &from, &to, team.Emails
+			d.Error, d.Result = err.Error(), ResultRetrying
+			if j.Attempt >= store.MaxAttempts {
+				d.Result = ResultFailed
+			}
+		}); rerr != nil {
+			return fmt.Errorf("%w (and recording it: %v)", err, rerr)
+		}
+		return err
 	}
 	c := composer{plant: h.d.Plant, baseURL: h.d.BaseURL}
 	subject, text, html := c.brief(team, spec, rb, p.Late)
@@ -150,8 +166,8 @@ func (h *BriefHandler) Handle(ctx context.Context, j store.Job) error {
 		To: team.Emails, Subject: subject, Text: text, HTML: html, ID: "brief." + team.ID + "." + p.Slot.UTC().Format("20060102T1504Z"),
 		Attachments: []mail.Attachment{{Name: c.pdfName(team, spec), ContentType: "application/pdf", Data: rb.PDF}},
 	}
-	slot, from, to := p.Slot.UTC(), p.From.UTC(), p.To.UTC()
 	return h.d.Outbox.Queue(ctx, mailID, key, m, func(d *Delivery) {
 		d.Kind, d.Team, d.Slot, d.From, d.To, d.BriefID = KindBrief, team.ID, &slot, &from, &to, rb.ID
+		d.Result, d.Error = ResultPending, ""
 	})
 }

@@ -3,6 +3,7 @@ package delivery_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -151,5 +152,39 @@ func TestMailWithoutSMTP(t *testing.T) {
 	d, _ := log.Get(context.Background(), delivery.BriefDeliveryKey("separation", slot))
 	if d.Result != delivery.ResultFailed || d.Attempts != store.MaxAttempts {
 		t.Errorf("delivery = %s after %d attempts, want failed after %d", d.Result, d.Attempts, store.MaxAttempts)
+	}
+}
+
+type failingRenderer struct{ fails int }
+
+func (r *failingRenderer) RenderBrief(ctx context.Context, spec delivery.BriefSpec) (delivery.RenderedBrief, error) {
+	if r.fails > 0 {
+		r.fails--
+		return delivery.RenderedBrief{}, errors.New("font missing")
+	}
+	return (&countingRenderer{theme: "t"}).RenderBrief(ctx, spec)
+}
+
+// TestRenderFailureRecorded: a brief that fails to render is in the log
+// (retrying), and once it renders it is queued like any other.
+func TestRenderFailureRecorded(t *testing.T) {
+	st := backends.Bolt(t)
+	log := delivery.NewLog(st, nil)
+	h, _ := delivery.NewBriefHandler(delivery.BriefHandlerDeps{Renderer: &failingRenderer{fails: 1}, Outbox: delivery.NewOutbox(st, st, log, nil), Plant: mustPlant(t, "zh")})
+	if err := h.Handle(context.Background(), briefJob(t)); err == nil || !strings.Contains(err.Error(), "font missing") {
+		t.Fatalf("Handle = %v, want the render error", err)
+	}
+	key := delivery.BriefDeliveryKey("separation", slot)
+	if d, err := log.Get(context.Background(), key); err != nil || d.Result != delivery.ResultRetrying || !strings.Contains(d.Error, "font missing") {
+		t.Fatalf("delivery after a failed render = %+v, %v", d, err)
+	}
+	if err := h.Handle(context.Background(), briefJob(t)); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := log.Get(context.Background(), key); d.Result != delivery.ResultPending || d.Error != "" || d.Subject == "" {
+		t.Fatalf("delivery after the retry = %+v, want pending with its subject", d)
+	}
+	if s, _ := st.QueueStats(context.Background(), store.QueueMail); s.Ready != 1 {
+		t.Fatalf("mail queue %+v, want 1 job", s)
 	}
 }

@@ -46,7 +46,8 @@ func NewOutbox(rec Records, q Enqueuer, log *Log, now func() time.Time) *Outbox 
 }
 
 // Has reports whether the e-mail of mailJobID was queued already (it may
-// have been sent and removed since: then its delivery says so).
+// have been sent and removed since: then its delivery, which Queue gave a
+// subject, says so).
 func (o *Outbox) Has(ctx context.Context, mailJobID, deliveryKey string) (bool, error) {
 	if _, err := o.rec.GetRecord(ctx, CollOutbox, mailJobID); err == nil {
 		return true, nil
@@ -60,7 +61,7 @@ func (o *Outbox) Has(ctx context.Context, mailJobID, deliveryKey string) (bool, 
 	if err != nil {
 		return false, err
 	}
-	return d.Result != ResultPending || d.Subject != "", nil
+	return d.Subject != "", nil
 }
 
 // Queue records the delivery (fill sets its fields; it becomes pending),
