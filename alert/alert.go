@@ -195,7 +195,7 @@ type content struct {
 
 var alertHTML = template.Must(template.New("alert").Parse(`<!DOCTYPE html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Heading}}</title></head>
-<body style="font-family: -apple-system, 'PingFang SC', 'Microsoft YaHei', sans-serif; color: #1a1a1a; max-width: 640px">
+<body style="font-family: -apple-system, 'PingFang SC', 'Microsoft YaHei', sans-serif; color: #1a1a1a; max-width: 640px; overflow-wrap: anywhere">
 <h1 style="font-size: 18px; color: #a40000">{{.Heading}}</h1>
 <p><strong>{{.Title}}</strong></p>
 {{if .Body}}<p style="white-space: pre-wrap">{{.Body}}</p>{{end}}

@@ -338,7 +338,7 @@ func TestAlertOncePerCriticalReport(t *testing.T) {
 				t.Errorf("alert text:\n%s", m.Text)
 			}
 			if be.Name == "bolt" {
-				t.Logf("alert e-mail subject %q, text:\n%s", m.Subject, m.Text)
+				t.Logf("the alert e-mail as received:\n%s", msgs[0].Data)
 			}
 			page, err := log.List(ctx, delivery.ListQuery{Kind: delivery.KindAlert})
 			if err != nil || len(page.Deliveries) != 2 {

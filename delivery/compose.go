@@ -15,7 +15,7 @@ import (
 // the channel; see package i18n).
 type words struct {
 	subject, brief, period, late, reports, previous, critical, openResolved,
-	median, votes, themes, theme, noThemes, attached, online, footer string
+	median, votes, themes, theme, noThemes, attached, online, onlineLink, footer string
 }
 
 var wordsIn = map[i18n.Lang]words{
@@ -35,6 +35,7 @@ var wordsIn = map[i18n.Lang]words{
 		noThemes:     "本期没有反复出现的问题。",
 		attached:     "完整简报见附件 PDF。",
 		online:       "在线查看：%s",
+		onlineLink:   "在线查看 PDF",
 		footer:       "此邮件由 Floorfeed 按计划自动发送。",
 	},
 	i18n.En: {
@@ -53,6 +54,7 @@ var wordsIn = map[i18n.Lang]words{
 		noThemes:     "No recurring themes in this period.",
 		attached:     "The full brief is attached as a PDF.",
 		online:       "Online: %s",
+		onlineLink:   "View the PDF online",
 		footer:       "Sent on schedule by Floorfeed.",
 	},
 }
@@ -75,11 +77,12 @@ func (c composer) pdfName(team plant.Team, spec BriefSpec) string {
 
 // briefBody is what both bodies show.
 type briefBody struct {
-	Title, Period, Late                          string
-	Numbers                                      []string
-	ThemesTitle, NoThemes                        string
-	Themes                                       []themeLine
-	Attached, Online, OnlineURL, Footer, LangTag string
+	Title, Period, Late                     string
+	Numbers                                 []string
+	ThemesTitle, NoThemes                   string
+	Themes                                  []themeLine
+	Attached, Online, OnlineURL, OnlineLink string
+	Footer, LangTag                         string
 }
 
 type themeLine struct{ Title, Detail string }
@@ -136,7 +139,7 @@ func (c composer) brief(team plant.Team, spec BriefSpec, rb RenderedBrief, late 
 	}
 	if rb.ID != "" && c.baseURL != "" {
 		b.OnlineURL = strings.TrimRight(c.baseURL, "/") + "/api/v1/briefs/" + rb.ID + ".pdf"
-		b.Online = fmt.Sprintf(w.online, b.OnlineURL)
+		b.Online, b.OnlineLink = fmt.Sprintf(w.online, b.OnlineURL), w.onlineLink
 	}
 	return subject, b.text(), b.html()
 }
@@ -168,14 +171,14 @@ func (b briefBody) text() string {
 
 var briefHTML = template.Must(template.New("brief").Parse(`<!DOCTYPE html>
 <html lang="{{.LangTag}}"><head><meta charset="utf-8"><title>{{.Title}}</title></head>
-<body style="font-family: -apple-system, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif; color: #1a1a1a; max-width: 640px">
+<body style="font-family: -apple-system, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif; color: #1a1a1a; max-width: 640px; overflow-wrap: anywhere">
 <h1 style="font-size: 20px">{{.Title}}</h1>
 <p style="color: #555">{{.Period}}</p>
 {{if .Late}}<p style="background: #fff4d6; padding: 8px">{{.Late}}</p>{{end}}
 <ul>{{range .Numbers}}<li>{{.}}</li>{{end}}</ul>
 <h2 style="font-size: 16px">{{.ThemesTitle}}</h2>
 {{if .Themes}}<ol>{{range .Themes}}<li><strong>{{.Title}}</strong><br><span style="color: #555">{{.Detail}}</span></li>{{end}}</ol>{{else}}<p>{{.NoThemes}}</p>{{end}}
-<p>{{.Attached}}{{if .OnlineURL}} <a href="{{.OnlineURL}}">{{.OnlineURL}}</a>{{end}}</p>
+<p>{{.Attached}}{{if .OnlineURL}} <a href="{{.OnlineURL}}">{{.OnlineLink}}</a>{{end}}</p>
 <p style="color: #888; font-size: 12px">{{.Footer}}</p>
 </body></html>
 `))
