@@ -2,6 +2,8 @@ package main
 
 import (
 	"log/slog"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/floorfeed/floorfeed/alert"
@@ -34,6 +36,8 @@ func deliveryHandlers(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger
 			log.Error("e-mail disabled", "err", err)
 		} else {
 			mailer = s
+			log.Info("e-mail on", "smtp", net.JoinHostPort(cfg.SMTP.Host, strconv.Itoa(cfg.SMTP.Port)), "tls", cfg.SMTP.TLS,
+				"from", cfg.SMTP.From, "auth", cfg.SMTP.Username != "")
 		}
 	}
 	hs := map[string]worker.Handler{store.JobMail: delivery.NewMailHandler(be, dlog, mailer, log.With("component", "mail")).Handle}
