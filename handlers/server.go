@@ -137,6 +137,8 @@ type Deps struct {
 	Jobs    DeadJobs   // optional: the admin API's /jobs/dead routes answer 404 without
 	Reindex Reindexer  // optional: POST /api/v1/admin/reindex answers 404 without
 	Dump    Dumper     // optional: GET /api/v1/admin/backup and /export answer 404 without
+	// Deliveries is the delivery log (GET /api/v1/deliveries; 404 without).
+	Deliveries DeliveryLog
 	// Triage changes reports for PATCH /api/v1/reports/{id}; nil means a
 	// triage.Service over Reports when Reports can update reports too (the
 	// stores can).
@@ -188,6 +190,8 @@ type Server struct {
 	text       catalog
 	pages      *pages
 	assets     *static.Assets
+	// deliveries serves GET /api/v1/deliveries (api_deliveries.go); nil: 404.
+	deliveries DeliveryLog
 }
 
 // New builds the server and its routes, in areas that each have their own
@@ -232,6 +236,7 @@ func New(d Deps) (*Server, error) {
 		s.replays, _ = d.Reports.(ReplayFinder) // checked below when it is needed
 	}
 	s.triage = d.Triage
+	s.deliveries = d.Deliveries
 	if up, ok := d.Reports.(triage.Reports); ok && s.triage == nil {
 		t, err := triage.New(triage.Deps{Reports: up, Teams: d.Plant, Now: s.now})
 		if err != nil {
@@ -361,6 +366,7 @@ func (s *Server) registerAuthAPIRoutes(g routeGroup) {
 	g.GET(routeReports, s.handleReportList)
 	g.GET(routeReport, s.handleReportGet)
 	g.PATCH(routeReport, s.handleReportPatch)
+	g.GET(routeDeliveries, s.handleDeliveryList)
 }
 
 // registerStaticRoutes adds the browser's files of package static under

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/floorfeed/floorfeed/mail"
 	"github.com/floorfeed/floorfeed/store"
 )
 
@@ -40,6 +41,8 @@ type Config struct {
 	MetricsAddr       string // a separate listener for /metrics; empty: the main one
 	MaxConnsPerClient int    // open connections per client address (0: no cap)
 	MetricsToken      string // FLOORFEED_METRICS_TOKEN(_FILE): bearer token /metrics requires; empty: none
+	// SMTP is from FLOORFEED_SMTP_* (mailconfig.go); an empty Host: no e-mail.
+	SMTP mail.Config
 
 	baseURLSet bool // BaseURL was configured, not derived from Addr
 }
@@ -81,6 +84,12 @@ var settings = []setting{
 	{"submit-burst", "FLOORFEED_SUBMIT_BURST", "10", "submissions a client may make at once before the rate applies", scopeServe},
 	{"shutdown-timeout", "FLOORFEED_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for requests and jobs to finish", scopeServe},
 	{"time-zone", "FLOORFEED_TIME_ZONE", "Local", "IANA time zone for dates on pages and in date filters, e.g. Asia/Shanghai", scopeServe},
+	{"smtp-host", "FLOORFEED_SMTP_HOST", "", "SMTP server for briefs and alerts (empty: no e-mail; scheduled briefs are off)", scopeServe},
+	{"smtp-port", "FLOORFEED_SMTP_PORT", "", "SMTP port (default 587 for starttls, 465 for tls, 25 for none)", scopeServe},
+	{"smtp-username", "FLOORFEED_SMTP_USERNAME", "", "SMTP AUTH PLAIN user (the password: env FLOORFEED_SMTP_PASSWORD or FLOORFEED_SMTP_PASSWORD_FILE)", scopeServe},
+	{"smtp-from", "FLOORFEED_SMTP_FROM", "", "sender of briefs and alerts, e.g. \"Floorfeed <floorfeed@plant.example>\"", scopeServe},
+	{"smtp-tls", "FLOORFEED_SMTP_TLS", "starttls", "starttls (required), tls (implicit, port 465) or none (a local relay; no password)", scopeServe},
+	{"smtp-timeout", "FLOORFEED_SMTP_TIMEOUT", "30s", "bound on connecting and each SMTP command", scopeServe},
 	{"log-level", "FLOORFEED_LOG_LEVEL", "info", "debug, info, warn or error", scopeLog},
 	{"log-format", "FLOORFEED_LOG_FORMAT", "text", "text or json", scopeLog},
 }
@@ -90,6 +99,7 @@ var secretSettings = []setting{
 	{"", "FLOORFEED_REDIS_URL", "", "redis://, rediss://, unix:// (also Sentinel, Cluster); empty: embedded store in data-dir", scopeStore},
 	{"", "FLOORFEED_SECRET", "", "HMAC key for QR tokens and receipts (≥16 bytes); empty: generated once and kept", scopeStore},
 	{"", "FLOORFEED_METRICS_TOKEN", "", "bearer token /metrics requires (Authorization: Bearer …); empty: none", scopeServe},
+	{"", "FLOORFEED_SMTP_PASSWORD", "", "SMTP password (with --smtp-username)", scopeServe},
 }
 
 // parseConfig reads every configuration flag from args (flags only, as the
@@ -236,6 +246,7 @@ func buildConfig(vals map[string]string, redisURL string, getenv func(string) st
 	if c.MetricsToken, err = secretValue(getenv, "FLOORFEED_METRICS_TOKEN"); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, smtpConfig(c, vals, getenv)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

@@ -15,13 +15,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/floorfeed/floorfeed/alert"
 	"github.com/floorfeed/floorfeed/auth"
+	"github.com/floorfeed/floorfeed/delivery"
 	"github.com/floorfeed/floorfeed/demo"
 	"github.com/floorfeed/floorfeed/handlers"
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/metrics"
 	"github.com/floorfeed/floorfeed/netlimit"
 	"github.com/floorfeed/floorfeed/plant"
+	"github.com/floorfeed/floorfeed/schedule"
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/storehealth"
 	"github.com/floorfeed/floorfeed/worker"
@@ -42,6 +45,9 @@ type server struct {
 	// metricsSrv serves /metrics on --metrics-addr (nil: on the main listener).
 	metricsSrv *http.Server
 	metricsLn  net.Listener
+
+	// scheduler enqueues the teams' scheduled briefs (delivery.go); nil: off.
+	scheduler *schedule.Scheduler
 }
 
 // app is what serve and the in-process admin commands build the same way
@@ -103,6 +109,7 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 			MetricsToken:     cfg.MetricsToken,
 			MetricsElsewhere: cfg.MetricsAddr != "",
 		},
+		Deliveries: delivery.NewLog(be, time.Now), // GET /api/v1/deliveries
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up HTTP handlers: %w", err)
@@ -149,7 +156,8 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	if err != nil {
 		return nil, err
 	}
-	s.worker = newWorker(cfg, be, a.metrics, log) // nil for a web-only instance
+	s.worker = newWorker(cfg, be, p, a.metrics, log) // nil for a web-only instance
+	s.scheduler = newScheduler(cfg, be, p, log)
 	s.http = &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -231,6 +239,9 @@ func (s *server) run(ctx context.Context) error {
 	if s.worker != nil {
 		wg.Go(func() { _ = s.worker.Run(workCtx) })
 	}
+	if s.scheduler != nil {
+		wg.Go(func() { _ = s.scheduler.Run(workCtx) })
+	}
 
 	var runErr error
 	select {
@@ -287,15 +298,17 @@ func (s *server) closeAll() {
 // each registered here next to the queue its pool serves: the handlers
 // live with their domain (intake for reports). It returns nil when the
 // configuration leaves no pool.
-func newWorker(cfg *Config, be *backend, m *metrics.Metrics, log *slog.Logger) *worker.Worker {
-	reports := intake.NewProcessor(be, time.Now)
+func newWorker(cfg *Config, be *backend, p *plant.Plant, m *metrics.Metrics, log *slog.Logger) *worker.Worker {
+	reports := intake.NewProcessor(be, time.Now, alert.FollowUp)
+	handlers := deliveryHandlers(cfg, be, p, log) // alerts, e-mail, briefs (delivery.go)
+	handlers[store.JobProcessReport] = reports.Handle
 	pools := workerPools(cfg)
 	if len(pools) == 0 {
 		return nil // every pool set to 0: this instance runs no jobs
 	}
 	return worker.New(worker.Deps{
 		Queue:    be,
-		Handlers: map[string]worker.Handler{store.JobProcessReport: reports.Handle},
+		Handlers: handlers,
 		Log:      log.With("component", "worker"),
 		Observe: func(queue, jobType, outcome string, d time.Duration) {
 			m.JobDuration.WithLabelValues(queue, jobType, outcome).Observe(d.Seconds())
