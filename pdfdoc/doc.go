@@ -143,6 +143,8 @@ type Doc struct {
 	images    map[string]bool
 	written   bool
 	err       error
+
+	noSpread bool // tests: one copy per face, to measure what spreading saves
 }
 
 // New starts a document with its first page added.

@@ -69,7 +69,7 @@ func (sp *spread) runLen(k int, r rune, f *face) int {
 
 // copyFor returns the copy of fv that draws r, assigning one on first use.
 func (d *Doc) copyFor(fv faceVariant, r rune) uint8 {
-	if r < 256 {
+	if r < 256 || d.noSpread {
 		return 0
 	}
 	sp := d.spread[fv]
