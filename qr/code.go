@@ -12,6 +12,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"strconv"
 
 	"github.com/boombuler/barcode"
@@ -149,10 +150,29 @@ func (c *Code) PNG(scale int) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// Draw draws the code on d as vector squares in the square of side size
-// millimetres at (x, y), which includes the quiet zone (left white).
-func (c *Code) Draw(d *pdfdoc.Doc, x, y, size float64) {
-	m := size / float64(c.size+2*QuietZone)
+// PrintGrid is the grid, in millimetres, that Draw puts module edges on:
+// 1/150 inch, which divides the dot pitch of 300, 600 and 1200 dpi printers
+// (and 150 dpi scans), so that no module edge falls between dots and is
+// dithered grey.
+const PrintGrid = 25.4 / 150
+
+// DrawSize is the side of the square Draw fills when given size: the
+// largest whole number of grid steps per module that fits, quiet zone
+// included (at least one step per module).
+func (c *Code) DrawSize(size float64) float64 {
+	total := float64(c.size + 2*QuietZone)
+	steps := math.Max(1, math.Floor(size/total/PrintGrid+1e-9))
+	return steps * PrintGrid * total
+}
+
+// Draw draws the code on d as vector squares in a square of side
+// DrawSize(size) whose top-left corner is (x, y) moved to the nearest
+// PrintGrid point; the quiet zone is left white. It returns the side drawn.
+func (c *Code) Draw(d *pdfdoc.Doc, x, y, size float64) float64 {
+	side := c.DrawSize(size)
+	m := side / float64(c.size+2*QuietZone)
+	x = math.Round(x/PrintGrid) * PrintGrid
+	y = math.Round(y/PrintGrid) * PrintGrid
 	x0, y0 := x+QuietZone*m, y+QuietZone*m
 	// Rows overlap by a hair so no rasterizer leaves a light seam between
 	// them; a module is 1 mm or so, the overlap 1/100 of that.
@@ -160,4 +180,5 @@ func (c *Code) Draw(d *pdfdoc.Doc, x, y, size float64) {
 	c.runs(func(cx, cy, n int) {
 		d.FillRect(x0+float64(cx)*m, y0+float64(cy)*m, float64(n)*m, m+seam, pdfdoc.Black)
 	})
+	return side
 }

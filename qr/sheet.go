@@ -138,7 +138,7 @@ func drawSticker(d *pdfdoc.Doc, code *Code, st Sticker, lang i18n.Lang, x, y, w,
 	for i, l := range urlLines {
 		d.Text(x+w/2, bottom+d.LineHeight(hint)+float64(i)*d.LineHeight(urlStyle), l, urlStyle)
 	}
-	size := min(codeMax, bottom-top, tw+2*cellPad)
+	size := code.DrawSize(min(codeMax, bottom-top, tw+2*cellPad))
 	code.Draw(d, x+(w-size)/2, top+(bottom-top-size)/2, size)
 }
 

@@ -59,6 +59,10 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, err
 	}
+	fonts, err := cfg.pdfFonts() // pdffonts.go
+	if err != nil {
+		return nil, err
+	}
 	h, err := handlers.New(handlers.Deps{
 		Intake:  in,
 		Reports: be,
@@ -80,6 +84,7 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 			SubmitBurst:    cfg.SubmitBurst,
 			TimeZone:       cfg.TimeZone,
 		},
+		PDFFonts: fonts,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up HTTP handlers: %w", err)
