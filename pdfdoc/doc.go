@@ -275,3 +275,32 @@ func (d *Doc) Write(w io.Writer) error {
 	}
 	return nil
 }
+
+// EachPage calls fn once per page, in order, with that page current, so it
+// can draw what needs the page count ("page 3 of 12", running footers);
+// call it once, after the last page is made and before Write. Each call
+// starts with the document's current colours, line width and solid lines;
+// afterwards the last page is current again.
+func (d *Doc) EachPage(fn func(page, total int)) {
+	total := d.PageCount()
+	restate := func() {
+		// gofpdf tracks one drawing state for the whole document, but a
+		// page's content stream has its own: say it all again, as gofpdf
+		// does at the top of a new page.
+		d.pdf.SetLineWidth(d.lineWidth)
+		d.pdf.SetDrawColor(int(d.draw.R), int(d.draw.G), int(d.draw.B))
+		d.pdf.SetFillColor(int(d.fill.R), int(d.fill.G), int(d.fill.B))
+		d.pdf.SetDashPattern(nil, 0)
+		d.pdf.SetTextRenderingMode(0)
+		if d.hasFont {
+			d.pdf.SetFontSize(d.curSize) // re-emits the current font
+		}
+	}
+	for p := 1; p <= total; p++ {
+		d.pdf.SetPage(p)
+		restate()
+		fn(p, total)
+	}
+	d.pdf.SetPage(total)
+	restate()
+}

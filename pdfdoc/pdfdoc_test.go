@@ -375,3 +375,44 @@ func TestPageBreaks(t *testing.T) {
 		t.Errorf("second Write = nil error")
 	}
 }
+
+// TestEachPage: a footer drawn afterwards on every page carries the page
+// count, on the right page, and the body text is unchanged.
+func TestEachPage(t *testing.T) {
+	d := mustDoc(t, pdfdoc.Options{})
+	body := longChinese(rand.New(rand.NewPCG(1, 2)), 7000)
+	d.Paragraph(body, pdfdoc.Style{Size: 11}, 0)
+	d.FillRect(20, 20, 10, 10, pdfdoc.Color{R: 200})
+	var footers []string
+	d.EachPage(func(page, total int) {
+		s := "第 " + strconv.Itoa(page) + " / " + strconv.Itoa(total) + " 页 · page " + strconv.Itoa(page)
+		footers = append(footers, s)
+		d.Text(105, 285, s, pdfdoc.Style{Size: 8, Align: pdfdoc.Center, Color: pdfdoc.Gray})
+		d.Link(95, 285, 20, 4, "https://floorfeed.example/p/"+strconv.Itoa(page))
+	})
+	if d.PageCount() < 3 {
+		t.Fatalf("PageCount() = %d, want several pages", d.PageCount())
+	}
+	pdf := render(t, d)
+	pages := strings.Split(strings.TrimRight(pdfdoctest.Text(t, pdf), "\f"), "\f")
+	if len(pages) != d.PageCount() {
+		t.Fatalf("pdftotext found %d pages, want %d", len(pages), d.PageCount())
+	}
+	var all strings.Builder
+	for i, p := range pages {
+		sq := squeeze(p)
+		f := squeeze(footers[i])
+		if !strings.HasSuffix(sq, f) {
+			t.Errorf("page %d does not end with its footer %q: …%s", i+1, footers[i], string([]rune(sq)[max(0, len([]rune(sq))-30):]))
+		}
+		all.WriteString(strings.TrimSuffix(sq, f))
+	}
+	if got := all.String(); got != squeeze(body) {
+		t.Errorf("body text changed by the footers:\n%s", firstDiff(got, squeeze(body)))
+	}
+	for i := range pages {
+		if !bytes.Contains(pdf, []byte("/URI (https://floorfeed.example/p/"+strconv.Itoa(i+1)+")")) {
+			t.Errorf("no link annotation for page %d", i+1)
+		}
+	}
+}
