@@ -292,8 +292,9 @@ func (d *Doc) EachPage(fn func(page, total int)) {
 		d.pdf.SetFillColor(int(d.fill.R), int(d.fill.G), int(d.fill.B))
 		d.pdf.SetDashPattern(nil, 0)
 		d.pdf.SetTextRenderingMode(0)
-		if d.hasFont {
-			d.pdf.SetFontSize(d.curSize) // re-emits the current font
+		if len(d.fonts0) > 0 { // gofpdf has a current font: emit it here
+			pt, _ := d.pdf.GetFontSize()
+			d.pdf.SetFontSize(pt)
 		}
 	}
 	for p := 1; p <= total; p++ {

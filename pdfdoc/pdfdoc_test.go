@@ -158,6 +158,7 @@ func TestLinesBreaks(t *testing.T) {
 		want  []string
 	}{
 		{"hello world", 1000, []string{"hello world"}},
+		{"", 1000, nil},
 		{"hello world", d.Width("hello wor", st), []string{"hello", "world"}},
 		{"a\nb", 1000, []string{"a", "b"}},
 		{"a\n", 1000, []string{"a", ""}},
@@ -167,7 +168,7 @@ func TestLinesBreaks(t *testing.T) {
 		{"abcdef", d.Width("abc", st), []string{"abc", "def"}},
 	} {
 		got := d.Lines(c.in, st, c.width)
-		if strings.Join(got, "|") != strings.Join(c.want, "|") {
+		if strings.Join(got, "|") != strings.Join(c.want, "|") || len(got) != len(c.want) {
 			t.Errorf("Lines(%q, %.1f) = %q, want %q", c.in, c.width, got, c.want)
 		}
 		for _, l := range got {
