@@ -15,6 +15,9 @@
 //     visible placeholder (they make gofpdf's Cell panic); see Sanitize.
 //   - Images are re-encoded here from decoded pixels, so no EXIF (GPS)
 //     passes through and no malformed PNG reaches gofpdf's parser.
+//   - gofpdf writes into the font bytes it is given (padding tables in
+//     place to checksum them): each document gives it a private copy, so
+//     documents in parallel goroutines do not race on the shared fonts.
 //   - gofpdf's width table for a font is built in time cubic in the length of
 //     a run of consecutive code points used; runes are spread over several
 //     copies of a face so that no copy has a long run (a hostile text of
@@ -130,12 +133,13 @@ type Doc struct {
 	m     Margins
 	x, y  float64
 
-	fonts0   map[fontKey]bool // gofpdf fonts registered so far
-	spread   map[faceVariant]*spread
-	cur      fontKey
-	curSize  float64
-	curColor Color
-	hasFont  bool
+	fonts0    map[fontKey]bool       // gofpdf fonts registered so far
+	fontFiles map[faceVariant][]byte // private copies of the font files (fontBytes)
+	spread    map[faceVariant]*spread
+	cur       fontKey
+	curSize   float64
+	curColor  Color
+	hasFont   bool
 
 	draw      Color
 	fill      Color
@@ -158,7 +162,7 @@ func New(o Options) (*Doc, error) {
 	}
 	orient := "P"
 	d := &Doc{fonts: fs, opts: o, w: A4Width, h: A4Height, m: o.Margins,
-		fonts0: map[fontKey]bool{}, spread: map[faceVariant]*spread{}, images: map[string]bool{},
+		fonts0: map[fontKey]bool{}, fontFiles: map[faceVariant][]byte{}, spread: map[faceVariant]*spread{}, images: map[string]bool{},
 		lineWidth: 0.2}
 	if o.Landscape {
 		orient = "L"

@@ -132,3 +132,30 @@ func BenchmarkParagraph(b *testing.B) {
 		}
 	}
 }
+
+// TestSharedFontBytesUntouched: writing documents leaves the FontSet's font
+// files as they were (gofpdf pads tables in place in the bytes it gets).
+func TestSharedFontBytesUntouched(t *testing.T) {
+	fs, err := DefaultFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before [][]byte
+	for _, f := range fs.faces {
+		before = append(before, bytes.Clone(f.regular), bytes.Clone(f.bold))
+	}
+	d, err := New(Options{Fonts: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Paragraph("Latin 中文 bold 粗体", Style{}, 0)
+	d.Paragraph("Latin 中文 bold 粗体", Style{Bold: true}, 0)
+	if err := d.Write(io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range fs.faces {
+		if !bytes.Equal(f.regular, before[2*i]) || !bytes.Equal(f.bold, before[2*i+1]) {
+			t.Errorf("face %s: its font bytes changed while a document was written", f.name)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package pdfdoc
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -112,16 +113,30 @@ func (d *Doc) setFont(k fontKey, size float64) {
 		return
 	}
 	if !d.fonts0[k] {
-		f := d.fonts.faces[k.face]
-		b := f.regular
-		if k.bold {
-			b = f.bold
-		}
-		d.pdf.AddUTF8FontFromBytes(k.family(), "", b)
+		d.pdf.AddUTF8FontFromBytes(k.family(), "", d.fontBytes(k.faceVariant))
 		d.fonts0[k] = true
 	}
 	d.pdf.SetFont(k.family(), "", size)
 	d.cur, d.curSize, d.hasFont = k, size, true
+}
+
+// fontBytes returns this document's private copy of a font file. gofpdf
+// writes into the bytes it is given (it pads tables to compute their
+// checksums with append, into the file's own array), so the FontSet's
+// shared bytes must never reach it: two documents would race, and the
+// shared font would be changed. The copies of one face share one copy.
+func (d *Doc) fontBytes(fv faceVariant) []byte {
+	if b, ok := d.fontFiles[fv]; ok {
+		return b
+	}
+	f := d.fonts.faces[fv.face]
+	src := f.regular
+	if fv.bold {
+		src = f.bold
+	}
+	b := bytes.Clone(src)
+	d.fontFiles[fv] = b
+	return b
 }
 
 // drawLine draws one sanitized line with its baseline at by, from x.
