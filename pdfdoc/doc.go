@@ -133,7 +133,8 @@ type Doc struct {
 	m     Margins
 	x, y  float64
 
-	fonts0    map[fontKey]bool       // gofpdf fonts registered so far
+	fonts0    map[fontKey]string // gofpdf fonts registered so far: their family names
+	layouts   map[layoutKey][]laidLine
 	fontFiles map[faceVariant][]byte // private copies of the font files (fontBytes)
 	spread    map[faceVariant]*spread
 	cur       fontKey
@@ -162,7 +163,7 @@ func New(o Options) (*Doc, error) {
 	}
 	orient := "P"
 	d := &Doc{fonts: fs, opts: o, w: A4Width, h: A4Height, m: o.Margins,
-		fonts0: map[fontKey]bool{}, fontFiles: map[faceVariant][]byte{}, spread: map[faceVariant]*spread{}, images: map[string]bool{},
+		fonts0: map[fontKey]string{}, layouts: map[layoutKey][]laidLine{}, fontFiles: map[faceVariant][]byte{}, spread: map[faceVariant]*spread{}, images: map[string]bool{},
 		lineWidth: 0.2}
 	if o.Landscape {
 		orient = "L"
