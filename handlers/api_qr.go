@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -42,8 +41,9 @@ func QRStickers(p *plant.Plant, base string, formURL func(base, line, station st
 	var out []qr.Sticker
 	for _, l := range p.Lines {
 		out = append(out, qr.Sticker{URL: formURL(base, l.ID, ""), NameZH: l.Name.ZH, NameEN: l.Name.EN})
-		for _, st := range l.Stations {
-			out = append(out, qr.Sticker{URL: formURL(base, l.ID, st), NameZH: l.Name.ZH, NameEN: l.Name.EN, Station: st})
+		for _, st := range lineStations(l) {
+			out = append(out, qr.Sticker{URL: formURL(base, l.ID, st.ID), NameZH: l.Name.ZH, NameEN: l.Name.EN,
+				Station: st.ID, StationZH: st.ZH, StationEN: st.EN})
 		}
 	}
 	return out
@@ -81,7 +81,7 @@ func (s *Server) lineCode(c echo.Context) (*qr.Code, error) {
 		return nil, errNotFound()
 	}
 	station := c.QueryParam("s")
-	if station != "" && !slices.Contains(line.Stations, station) {
+	if station != "" && stationParam(line, station) != station {
 		return nil, errValidation(map[string]string{"s": "unknown"})
 	}
 	return qr.Encode(s.formURL(s.baseURL(c), line.ID, station))

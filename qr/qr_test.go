@@ -2,6 +2,7 @@ package qr_test
 
 import (
 	"bytes"
+	"cmp"
 	"image/png"
 	"io"
 	"math"
@@ -115,6 +116,9 @@ func TestSheetLayout(t *testing.T) {
 		}
 		stickers = append(stickers, qr.Sticker{URL: qr.FormURL("https://p.example", "line-"+string(rune('a'+i)), st, sg),
 			NameZH: "萃取分离" + string(rune('一'+i)) + "线", NameEN: "Extraction line " + string(rune('A'+i)), Station: st})
+		if st != "" && i%4 == 1 { // some with names in both languages
+			stickers[i].StationZH, stickers[i].StationEN = st+"号", "Station "+string(rune('A'+i))
+		}
 	}
 	var buf bytes.Buffer
 	if err := qr.Sheet(&buf, stickers, qr.SheetOptions{Lang: i18n.En, PlantName: "Test plant", Created: time.Unix(0, 0)}); err != nil {
@@ -122,7 +126,7 @@ func TestSheetLayout(t *testing.T) {
 	}
 	text := strings.Join(strings.Fields(pdfdoctest.Text(t, buf.Bytes())), "")
 	for _, st := range stickers {
-		for _, s := range []string{st.NameZH, st.NameEN, st.Station, qr.DisplayURL(st.URL)} {
+		for _, s := range []string{st.NameZH, st.NameEN, cmp.Or(st.StationZH, st.Station), st.StationEN, qr.DisplayURL(st.URL)} {
 			if !strings.Contains(text, strings.Join(strings.Fields(s), "")) {
 				t.Errorf("sheet text lacks %q", s)
 			}

@@ -1,6 +1,7 @@
 package qr
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -18,8 +19,11 @@ type Sticker struct {
 	URL string
 	// NameZH and NameEN are the line's names.
 	NameZH, NameEN string
-	// Station is the station the code preselects; empty for the line's own.
+	// Station is the station the code preselects (its id, in the URL);
+	// empty for the line's own code.
 	Station string
+	// StationZH and StationEN are the station's names; empty means the id.
+	StationZH, StationEN string
 }
 
 // SheetOptions configure Sheet.
@@ -125,7 +129,12 @@ func drawSticker(d *pdfdoc.Doc, code *Code, st Sticker, lang i18n.Lang, x, y, w,
 		block(second, pdfdoc.Style{Size: 8.5, Color: gray, Align: pdfdoc.Center, LineHeight: 1.2}, 2)
 	}
 	if st.Station != "" {
-		block(label(lang, "station")+" "+label(alt, "station")+": "+st.Station, pdfdoc.Style{Size: 9.5, Bold: true, Align: pdfdoc.Center, LineHeight: 1.25}, 2)
+		sn := map[i18n.Lang]string{i18n.Zh: st.StationZH, i18n.En: st.StationEN}
+		name := cmp.Or(sn[lang], sn[alt], st.Station)
+		if other := sn[alt]; other != "" && other != name {
+			name += " · " + other
+		}
+		block(label(lang, "station")+" "+label(alt, "station")+": "+name, pdfdoc.Style{Size: 9.5, Bold: true, Align: pdfdoc.Center, LineHeight: 1.25}, 2)
 	}
 	block(label(lang, "scan")+" · "+label(alt, "scan"), pdfdoc.Style{Size: 6.5, Color: gray, Align: pdfdoc.Center}, 2)
 
