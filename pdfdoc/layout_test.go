@@ -195,6 +195,7 @@ func BenchmarkTable10k(b *testing.B) {
 			}
 			d.SetCursor(d.Margins().Left, y+h)
 		}
+		b.ReportMetric(float64(d.PageCount()), "pages")
 		if err := d.Write(io.Discard); err != nil {
 			b.Fatal(err)
 		}
