@@ -2,12 +2,12 @@ package pdfdoc
 
 import (
 	"bytes"
-	"syscall"
-	"time"
 	"io"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
