@@ -77,13 +77,7 @@ var labels = map[Kind]map[string]text{
 		"system":   {"系统", "System"},
 		"R&D":      {"研发", "R&D"},
 	},
-	KindQR: {
-		"scan":      {"扫码报告问题", "Scan to report a problem"},
-		"station":   {"工位", "Station"},
-		"no_camera": {"无法扫码？在浏览器中打开：", "No camera app? Open in a browser:"},
-		"title":     {"报告二维码", "Report QR codes"},
-		"cut":       {"沿裁切线剪开", "cut along the marks"},
-	},
+	KindQR: qrLabels, // qr.go
 }
 
 // Label returns the label of key in table k, in l; false if the catalog has
