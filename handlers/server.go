@@ -24,6 +24,7 @@ import (
 
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/metrics"
+	"github.com/floorfeed/floorfeed/pdfdoc"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/signing"
 	"github.com/floorfeed/floorfeed/static"
@@ -152,6 +153,9 @@ type Deps struct {
 	Durability string
 	Plant      *plant.Plant
 	Signer     *signing.Signer
+	// PDFFonts are the faces of the PDFs the server makes (the QR sheet);
+	// nil means the embedded ones (pdfdoc.DefaultFonts).
+	PDFFonts *pdfdoc.FontSet
 	// Metrics records HTTP and submission metrics and serves /metrics; nil
 	// means a private set (then /metrics shows no worker or queue metrics).
 	Metrics *metrics.Metrics
@@ -192,6 +196,7 @@ type Server struct {
 	assets     *static.Assets
 	// deliveries serves GET /api/v1/deliveries (api_deliveries.go); nil: 404.
 	deliveries DeliveryLog
+	pdfFonts   *pdfdoc.FontSet
 }
 
 // New builds the server and its routes, in areas that each have their own
@@ -207,6 +212,7 @@ type Server struct {
 //	  GET  /api/v1/reports              list with filters and cursor
 //	  GET  /api/v1/reports/{id}         one report
 //	  PATCH /api/v1/reports/{id}        status, team, reply, note (triage)
+//	  GET  /api/v1/qr-sheet.pdf, /api/v1/lines/{line}/qr.svg|png  QR stickers (api_qr.go)
 //	admin API (JSON, no-store; the local administrator only: api_admin.go)
 //	  /api/v1/admin/...
 //	static assets (immutable for a year; 404 for an unknown or stale hash)
@@ -230,7 +236,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{
 		intake: d.Intake, reports: d.Reports, replays: d.Replays, tokens: d.Tokens, demo: d.Demo, jobs: d.Jobs, reindex: d.Reindex, dump: d.Dump, ready: d.Ready, durability: d.Durability,
 		plant: d.Plant, signer: d.Signer, metrics: d.Metrics, log: d.Log, now: d.Now,
-		cfg: d.Config, text: newCatalog(),
+		cfg: d.Config, text: newCatalog(), pdfFonts: d.PDFFonts,
 	}
 	if s.replays == nil {
 		s.replays, _ = d.Reports.(ReplayFinder) // checked below when it is needed
@@ -367,6 +373,7 @@ func (s *Server) registerAuthAPIRoutes(g routeGroup) {
 	g.GET(routeReport, s.handleReportGet)
 	g.PATCH(routeReport, s.handleReportPatch)
 	g.GET(routeDeliveries, s.handleDeliveryList)
+	s.registerQRRoutes(g) // api_qr.go
 }
 
 // registerStaticRoutes adds the browser's files of package static under

@@ -42,7 +42,9 @@ type Config struct {
 	MaxConnsPerClient int    // open connections per client address (0: no cap)
 	MetricsToken      string // FLOORFEED_METRICS_TOKEN(_FILE): bearer token /metrics requires; empty: none
 	// SMTP is from FLOORFEED_SMTP_* (mailconfig.go); an empty Host: no e-mail.
-	SMTP mail.Config
+	SMTP        mail.Config
+	PDFFont     string // TrueType file replacing the embedded fallback face of PDFs (pdffonts.go)
+	PDFFontBold string
 
 	baseURLSet bool // BaseURL was configured, not derived from Addr
 }
@@ -90,6 +92,8 @@ var settings = []setting{
 	{"smtp-from", "FLOORFEED_SMTP_FROM", "", "sender of briefs and alerts, e.g. \"Floorfeed <floorfeed@plant.example>\"", scopeServe},
 	{"smtp-tls", "FLOORFEED_SMTP_TLS", "starttls", "starttls (required), tls (implicit, port 465) or none (a local relay; no password)", scopeServe},
 	{"smtp-timeout", "FLOORFEED_SMTP_TIMEOUT", "30s", "bound on connecting and each SMTP command", scopeServe},
+	{"pdf-font", "FLOORFEED_PDF_FONT", "", "TrueType font file (.ttf with glyf outlines) for CJK and other non-Latin text in PDFs, instead of the embedded Droid Sans Fallback; .ttc and CFF .otf files are refused at start", scopeStore},
+	{"pdf-font-bold", "FLOORFEED_PDF_FONT_BOLD", "", "bold TrueType file to go with --pdf-font (default: bold simulated)", scopeStore},
 	{"log-level", "FLOORFEED_LOG_LEVEL", "info", "debug, info, warn or error", scopeLog},
 	{"log-format", "FLOORFEED_LOG_FORMAT", "text", "text or json", scopeLog},
 }
@@ -168,6 +172,8 @@ func buildConfig(vals map[string]string, redisURL string, getenv func(string) st
 		BaseURL:     strings.TrimRight(vals["base-url"], "/"),
 		MetricsAddr: vals["metrics-addr"],
 		LogFormat:   vals["log-format"],
+		PDFFont:     vals["pdf-font"],
+		PDFFontBold: vals["pdf-font-bold"],
 	}
 	var errs []error
 	bad := func(flagName, env, v, why string) {

@@ -84,6 +84,10 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, err
 	}
+	fonts, err := cfg.pdfFonts() // pdffonts.go
+	if err != nil {
+		return nil, err
+	}
 	h, err := handlers.New(handlers.Deps{
 		Intake:     in,
 		Reports:    be,
@@ -110,6 +114,7 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 			MetricsElsewhere: cfg.MetricsAddr != "",
 		},
 		Deliveries: delivery.NewLog(be, time.Now), // GET /api/v1/deliveries
+		PDFFonts:   fonts,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up HTTP handlers: %w", err)
