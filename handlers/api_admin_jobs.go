@@ -52,7 +52,7 @@ type Reindexer interface {
 
 func (s *Server) registerAdminJobRoutes(g *echo.Group) {
 	g.POST("/reindex", s.handleAdminReindex)
-	g.GET("/jobs/dead", s.handleAdminDeadList)
+	adminGET(g, "/jobs/dead", s.handleAdminDeadList)
 	g.POST("/jobs/dead/retry", s.handleAdminDeadRetryAll)
 	g.POST("/jobs/dead/:id/retry", s.handleAdminDeadRetry)
 }
@@ -149,6 +149,13 @@ func (s *Server) handleAdminReindex(c echo.Context) error {
 	if err != nil {
 		return storeReadError(err)
 	}
-	s.log.Info("reports reindexed", "added", added)
-	return c.JSON(http.StatusOK, map[string]int{"added": added})
+	codes := 0
+	if s.codes != nil {
+		// Reports stored before the code index existed.
+		if codes, err = s.codes.Backfill(ctx, s.reports); err != nil {
+			return storeReadError(err)
+		}
+	}
+	s.log.Info("reports reindexed", "added", added, "codes", codes)
+	return c.JSON(http.StatusOK, map[string]int{"added": added, "codes": codes})
 }

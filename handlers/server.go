@@ -131,6 +131,15 @@ type Deps struct {
 	// triage.Service over Reports when Reports can update reports too (the
 	// stores can).
 	Triage Triager
+	// Accounts are the dashboard's users and sessions; nil means
+	// auth.Accounts over Reports when it is a store.Records (the stores are).
+	Accounts Accounts
+	// Audit is the audit log; nil means audit.Log over Reports when it is a
+	// store.Records.
+	Audit AuditLog
+	// Codes finds reports by short code (GET /api/v1/reports?code=); nil
+	// means intake.Codes over Reports when it is a store.Records.
+	Codes CodeLookup
 	// Ready reports whether the store answers (GET /readyz).
 	Ready  func(context.Context) error
 	Plant  *plant.Plant
@@ -171,6 +180,9 @@ type Server struct {
 	text       catalog
 	pages      *pages
 	assets     *static.Assets
+	accounts   Accounts
+	auditLog   AuditLog
+	codes      CodeLookup
 }
 
 // New builds the server and its routes, in areas that each have their own
@@ -231,6 +243,9 @@ func New(d Deps) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if err := s.defaultAccounts(d); err != nil {
+		return nil, fmt.Errorf("handlers.New: %w", err)
+	}
 	if s.cfg.BodyLimit <= 0 {
 		s.cfg.BodyLimit = DefaultBodyLimit
 	}
@@ -269,6 +284,7 @@ func New(d Deps) (*Server, error) {
 	}
 
 	e := echo.New()
+	s.e = e
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = ipExtractor(trusted)
 	e.HTTPErrorHandler = s.handleError
@@ -283,7 +299,8 @@ func New(d Deps) (*Server, error) {
 	s.registerAdminRoutes(e.Group(routeAdminPrefix, s.apiPolicy))
 	s.registerStaticRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.assetPolicy}})
 	s.registerOpsRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.opsPolicy}})
-	s.e = e
+	s.registerAccountRoutes(e)
+	s.registerOpenAPIRoute(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy}})
 	return s, nil
 }
 
@@ -300,9 +317,16 @@ type routeGroup struct {
 	mw []echo.MiddlewareFunc
 }
 
-// GET registers a GET route of the area.
+// GET registers a GET route of the area, and HEAD for the same path (the
+// server sends the headers only).
 func (g routeGroup) GET(path string, h echo.HandlerFunc) {
 	g.e.Add(http.MethodGet, path, h, g.mw...)
+	g.e.Add(http.MethodHead, path, h, g.mw...)
+}
+
+// DELETE registers a DELETE route of the area.
+func (g routeGroup) DELETE(path string, h echo.HandlerFunc) {
+	g.e.Add(http.MethodDelete, path, h, g.mw...)
 }
 
 // POST registers a POST route of the area.

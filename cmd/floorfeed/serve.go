@@ -238,7 +238,7 @@ func (s *server) closeAll() {
 // live with their domain (intake for reports). It returns nil when the
 // configuration leaves no pool.
 func newWorker(cfg *Config, be *backend, m *metrics.Metrics, log *slog.Logger) *worker.Worker {
-	reports := intake.NewProcessor(be, time.Now)
+	reports := intake.NewProcessor(be, time.Now).IndexCodes(intake.NewCodes(be))
 	pools := workerPools(cfg)
 	if len(pools) == 0 {
 		return nil // every pool set to 0: this instance runs no jobs
