@@ -12,8 +12,6 @@ import (
 	"github.com/floorfeed/floorfeed/store"
 )
 
-
-
 const pw = "correct horse battery"
 
 var accountsStart = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
