@@ -140,16 +140,18 @@ func (s *Server) handleAdminDeadRetryAll(c echo.Context) error {
 }
 
 func (s *Server) handleAdminReindex(c echo.Context) error {
-	if s.reindex == nil {
+	if s.reindex == nil && s.codes == nil {
 		return errNotFound()
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Minute)
 	defer cancel()
-	added, err := s.reindex.Reindex(ctx)
-	if err != nil {
-		return storeReadError(err)
+	added, codes := 0, 0
+	var err error
+	if s.reindex != nil {
+		if added, err = s.reindex.Reindex(ctx); err != nil {
+			return storeReadError(err)
+		}
 	}
-	codes := 0
 	if s.codes != nil {
 		// Reports stored before the code index existed.
 		if codes, err = s.codes.Backfill(ctx, s.reports); err != nil {
