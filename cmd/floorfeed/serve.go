@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/floorfeed/floorfeed/audit"
 	"github.com/floorfeed/floorfeed/auth"
 	"github.com/floorfeed/floorfeed/demo"
 	"github.com/floorfeed/floorfeed/handlers"
@@ -59,20 +60,31 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, err
 	}
+	accounts, err := auth.NewAccounts(auth.AccountsDeps{Records: be, Now: time.Now, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	auditLog, err := audit.New(be, time.Now)
+	if err != nil {
+		return nil, err
+	}
 	h, err := handlers.New(handlers.Deps{
-		Intake:  in,
-		Reports: be,
-		Replays: be,
-		Tokens:  tokens,
-		Demo:    &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
-		Jobs:    be,
-		Reindex: be,
-		Ready:   be.Ping,
-		Plant:   p,
-		Signer:  be.Signer,
-		Metrics: m,
-		Log:     log,
-		Now:     time.Now,
+		Accounts: accounts,
+		Audit:    auditLog,
+		Codes:    intake.NewCodes(be),
+		Intake:   in,
+		Reports:  be,
+		Replays:  be,
+		Tokens:   tokens,
+		Demo:     &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
+		Jobs:     be,
+		Reindex:  be,
+		Ready:    be.Ping,
+		Plant:    p,
+		Signer:   be.Signer,
+		Metrics:  m,
+		Log:      log,
+		Now:      time.Now,
 		Config: handlers.Config{
 			BaseURL:        cfg.BaseURL,
 			TrustedProxies: cfg.TrustedProxies,
