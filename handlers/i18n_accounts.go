@@ -49,6 +49,7 @@ var accountTexts = catalog{
 	"role.viewer":        {"只读", "Viewer"},
 	"users.title":        {"用户", "Users"},
 	"users.add":          {"添加用户", "Add a user"},
+	"users.password":     {"密码（至少 10 个字符）", "Password (at least 10 characters)"},
 	"users.added":        {"用户 %s 已添加。", "User %s added."},
 	"users.changed":      {"用户 %s 已更新。", "User %s updated."},
 	"users.status":       {"状态", "Status"},

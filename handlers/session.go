@@ -139,6 +139,9 @@ func (s *Server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 			target := "/login"
 			if isSafeMethod(c.Request().Method) {
 				target += "?next=" + url.QueryEscape(c.Request().URL.RequestURI())
+				if l := c.QueryParam("lang"); l == "zh" || l == "en" {
+					target += "&lang=" + l // the sign-in in the page's language
+				}
 			}
 			return c.Redirect(http.StatusSeeOther, target)
 		}
