@@ -408,3 +408,106 @@ func TestAuditLogRecordsAndPages(t *testing.T) {
 		t.Errorf("GET /audit?before=garbage = %d, want 400", rec.Code)
 	}
 }
+
+func TestAccountAndUserPages(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.addUser("admin", auth.RoleAdmin)
+	e.addUser("qian", auth.RoleRnD)
+	a, other := e.login("admin"), e.login("admin")
+
+	// Own password: the current one is checked; a change ends the other
+	// sessions and keeps this one (with a new cookie).
+	change := func(b browser, current, next, again string) *httptest.ResponseRecorder {
+		return e.form(b, http.MethodPost, "/account/password", url.Values{"csrf": {b.csrf}, "current": {current}, "password": {next}, "confirm": {again}})
+	}
+	if rec := change(a, "wrong current pw", "brand new password", "brand new password"); rec.Code != http.StatusBadRequest {
+		t.Errorf("password change with a wrong current one = %d, want 400", rec.Code)
+	}
+	if rec := change(a, userPassword, "brand new password", "brand new passwort"); rec.Code != http.StatusBadRequest {
+		t.Errorf("password change with two different new ones = %d, want 400", rec.Code)
+	}
+	rec := change(a, userPassword, "brand new password", "brand new password")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("password change = %d %s", rec.Code, rec.Body.String())
+	}
+	var fresh string
+	for _, ck := range rec.Result().Cookies() {
+		if ck.Name == "ff_session" {
+			fresh = ck.Name + "=" + ck.Value
+		}
+	}
+	if got := e.get("/account", "Cookie", fresh); got.Code != http.StatusOK {
+		t.Errorf("the new session after a password change = %d, want 200", got.Code)
+	}
+	if got := e.get("/account", "Cookie", other.cookie); got.Code != http.StatusSeeOther {
+		t.Errorf("another session after a password change = %d, want signed out", got.Code)
+	}
+	if got := e.postLogin("admin", "brand new password", ""); got.Code != http.StatusSeeOther {
+		t.Errorf("sign in with the new password = %d", got.Code)
+	}
+
+	// Users: change a role, disable (ending the user's sessions), refuse to
+	// disable the last admin.
+	b := e.login("qian")
+	admin := browser{}
+	{
+		rec := e.postLogin("admin", "brand new password", "/account")
+		for _, ck := range rec.Result().Cookies() {
+			if ck.Name == "ff_session" {
+				admin.cookie = ck.Name + "=" + ck.Value
+			}
+		}
+		admin.csrf = csrfField.FindStringSubmatch(e.get("/account", "Cookie", admin.cookie).Body.String())[1]
+	}
+	post := func(path string, vals url.Values) *httptest.ResponseRecorder {
+		vals.Set("csrf", admin.csrf)
+		return e.form(admin, http.MethodPost, path, vals)
+	}
+	if rec := post("/users/qian", url.Values{"action": {"role"}, "role": {"viewer"}}); rec.Code != http.StatusOK {
+		t.Fatalf("change role = %d %s", rec.Code, rec.Body.String())
+	}
+	req := httptest.NewRequest(http.MethodPatch, "/api/v1/reports/x", strings.NewReader(`{}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Cookie", b.cookie)
+	req.Header.Set(auth.CSRFHeader, b.csrf)
+	if rec := e.do(req); rec.Code != http.StatusForbidden {
+		t.Errorf("PATCH by a user just made viewer = %d, want 403 (roles apply at once)", rec.Code)
+	}
+	if rec := post("/users/qian", url.Values{"action": {"disable"}}); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "badge off") {
+		t.Fatalf("disable = %d", rec.Code)
+	}
+	if rec := e.get("/account", "Cookie", b.cookie); rec.Code != http.StatusSeeOther {
+		t.Errorf("a disabled user's session = %d, want signed out", rec.Code)
+	}
+	if rec := post("/users/admin", url.Values{"action": {"disable"}}); rec.Code != http.StatusBadRequest {
+		t.Errorf("disable the last admin = %d, want 400", rec.Code)
+	}
+	if rec := post("/users", url.Values{"name": {"QIAN"}, "role": {"rnd"}, "password": {userPassword}}); rec.Code != http.StatusConflict {
+		t.Errorf("add a taken name in other case = %d, want 409", rec.Code)
+	}
+	if rec := post("/users", url.Values{"name": {"x y"}, "role": {"rnd"}, "password": {userPassword}}); rec.Code != http.StatusBadRequest {
+		t.Errorf("add a bad name = %d, want 400", rec.Code)
+	}
+	// Tokens: created on the page, revoked on the page, then refused.
+	rec = post("/tokens", url.Values{"name": {"erp"}})
+	secret := regexp.MustCompile(auth.TokenPrefix + `[A-Za-z0-9_-]+`).FindString(rec.Body.String())
+	if rec.Code != http.StatusCreated || secret == "" {
+		t.Fatalf("create token = %d", rec.Code)
+	}
+	if rec := e.get("/api/v1/reports", "Authorization", "Bearer "+secret); rec.Code != http.StatusOK {
+		t.Fatalf("the new token = %d", rec.Code)
+	}
+	list, _ := e.tokens.ListTokens(context.Background())
+	var id string
+	for _, tk := range list {
+		if tk.Name == "erp" {
+			id = tk.ID
+		}
+	}
+	if rec := post("/tokens/"+id+"/revoke", url.Values{}); rec.Code != http.StatusOK {
+		t.Fatalf("revoke = %d", rec.Code)
+	}
+	if rec := e.get("/api/v1/reports", "Authorization", "Bearer "+secret); rec.Code != http.StatusUnauthorized {
+		t.Errorf("a revoked token = %d, want 401", rec.Code)
+	}
+}
