@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/floorfeed/floorfeed/internal/testutil"
 )
 
 // runCLIStdin is runCLI with stdin.
@@ -144,5 +146,37 @@ func TestUserAddInProcess(t *testing.T) {
 	srv := startServe(t, cli, "--log-level", "error")
 	if _, res := signIn(t, srv.URL, "zhao", "in process password"); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("sign in with the user added in-process = %d, want 303", res.StatusCode)
+	}
+}
+
+// With Redis, two instances share users and sessions: a user added by the
+// CLI signs in on one instance, and that session works on the other.
+func TestUsersAndSessionsSharedOverRedis(t *testing.T) {
+	rs := testutil.StartRedis(t)
+	env := func() map[string]string {
+		return map[string]string{"FLOORFEED_REDIS_URL": rs.URL, "FLOORFEED_DATA_DIR": t.TempDir(), "FLOORFEED_SECRET": "redis-shared-secret-0123456789abcdef"}
+	}
+	a := startServe(t, env(), "--log-level", "error")
+	b := startServe(t, env(), "--log-level", "error", "--workers", "0")
+	if out, _, err := runCLIStdin(t, env(), "shared password!\n", "user", "add", "sun", "--role", "rnd"); err != nil || !strings.Contains(out, "added sun") {
+		t.Fatalf("user add on Redis = %q, %v", out, err)
+	}
+	c, res := signIn(t, a.URL, "sun", "shared password!")
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in on instance A = %d", res.StatusCode)
+	}
+	// The cookie jar holds A's cookie for A's host:port; send it to B.
+	u, _ := url.Parse(a.URL)
+	req, _ := http.NewRequest(http.MethodGet, b.URL+"/account", nil)
+	for _, ck := range c.Jar.Cookies(u) {
+		req.AddCookie(ck)
+	}
+	res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("instance B with A's session = %d, want 200", res.StatusCode)
 	}
 }
