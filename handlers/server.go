@@ -194,7 +194,8 @@ type Server struct {
 //	public API (JSON, no-store)
 //	  POST /api/v1/reports              submit (JSON, form-encoded, multipart); new reports rate limited per IP
 //	  GET  /api/v1/receipts/{receipt}   reporter's view
-//	authenticated API (JSON, no-store, Bearer token or 401)
+//	authenticated API (JSON, no-store, Bearer token or session cookie, else 401;
+//	changes need a role that may triage, and with a session the CSRF header)
 //	  GET  /api/v1/reports              list with filters and cursor
 //	  GET  /api/v1/reports/{id}         one report
 //	  PATCH /api/v1/reports/{id}        status, team, reply, note (triage)
@@ -202,6 +203,14 @@ type Server struct {
 //	  /api/v1/admin/...
 //	static assets (immutable for a year; 404 for an unknown or stale hash)
 //	  GET  /static/{name}.{hash}.{ext}
+//	sign-in and accounts (HTML, page CSP, no-store: accounts.go, account_pages.go)
+//	  GET  /                            the inbox when signed in, else /login
+//	  GET|POST /login, POST /logout, /logout-all, GET /account, POST /account/password
+//	  GET|POST /users, POST /users/{name}, GET|POST /tokens, POST /tokens/{id}/revoke,
+//	  GET /audit                        admins only
+//	  dashboardGroup()                  where the dashboard's pages mount (session, CSRF, roles)
+//	GET  /api/v1/openapi.json           the OpenAPI description, public
+//	every GET route also answers HEAD
 //	ops (plain text, no-store)
 //	  GET  /healthz, /readyz, /metrics  probes and Prometheus
 func New(d Deps) (*Server, error) {
