@@ -357,8 +357,8 @@ func (a *Accounts) updateUser(ctx context.Context, name string, fn func(*User) e
 	return out, nil
 }
 
-// errLastAdmin: the change would leave no enabled admin.
-var errLastAdmin = &ValidationError{Field: "role", Message: "this is the last enabled admin: add another admin first"}
+// ErrLastAdmin (a *ValidationError): the change would leave no enabled admin.
+var ErrLastAdmin = &ValidationError{Field: "role", Message: "this is the last enabled admin: add another admin first"}
 
 // keepsAnAdmin checks that, without user key k, an enabled admin remains.
 func (a *Accounts) keepsAnAdmin(ctx context.Context, k string) error {
@@ -371,7 +371,7 @@ func (a *Accounts) keepsAnAdmin(ctx context.Context, k string) error {
 			return nil
 		}
 	}
-	return errLastAdmin
+	return ErrLastAdmin
 }
 
 // SetRole changes a user's role; it takes effect on the user's next

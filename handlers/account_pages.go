@@ -43,7 +43,7 @@ func (s *Server) handleAccountPassword(c echo.Context) error {
 		v.Problem = s.msg(c, "account.wrong")
 		return s.render(c, http.StatusBadRequest, "account.html", v)
 	case errors.As(err, &ve):
-		v.Problem = s.text.fieldMessage(s.pageLang(c), ve.Field, store.CodeInvalid) + " — " + ve.Message
+		v.Problem = s.validationText(c, ve)
 		return s.render(c, http.StatusBadRequest, "account.html", v)
 	case err != nil:
 		return storeReadError(err)
@@ -109,7 +109,7 @@ func (s *Server) handleUserAdd(c echo.Context) error {
 		v.Problem, v.FormName, v.FormRole = s.msg(c, "users.exists"), name, role
 		return s.renderUsers(c, http.StatusConflict, v)
 	case errors.As(err, &ve):
-		v.Problem, v.FormName, v.FormRole = ve.Message, name, role
+		v.Problem, v.FormName, v.FormRole = s.validationText(c, ve), name, role
 		return s.renderUsers(c, http.StatusBadRequest, v)
 	case err != nil:
 		return storeReadError(err)
@@ -149,7 +149,7 @@ func (s *Server) handleUserChange(c echo.Context) error {
 	var ve *auth.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		v.Problem = ve.Message
+		v.Problem = s.validationText(c, ve)
 		return s.renderUsers(c, http.StatusBadRequest, v)
 	case err != nil:
 		return storeReadError(err)
@@ -267,4 +267,20 @@ func validCursor(v string) bool {
 		}
 	}
 	return true
+}
+
+// validationText says what is wrong with an account form, in the page's
+// language.
+func (s *Server) validationText(c echo.Context, ve *auth.ValidationError) string {
+	switch {
+	case ve.Field == "password":
+		return s.msg(c, "account.too_short")
+	case ve.Field == "name":
+		return s.msg(c, "users.bad_name")
+	case errors.Is(ve, auth.ErrLastAdmin):
+		return s.msg(c, "users.last_admin")
+	case ve.Field == "role":
+		return s.msg(c, "users.bad_role")
+	}
+	return ve.Message
 }
