@@ -91,7 +91,7 @@ func (cat catalog) fieldMessage(lang i18n.Lang, field, code string) string {
 		if n := fieldMax(field); n > 0 {
 			return cat.msg(lang, "fieldcode.too_long_n", label, n)
 		}
-	case store.CodeRequired, store.CodeInvalid, store.CodeUnknown, fieldCodeType, fieldCodeNotAllowed:
+	case store.CodeRequired, store.CodeInvalid, store.CodeUnknown, fieldCodeType, fieldCodeNotAllowed, fieldCodeNotAParameter:
 	default:
 		code = store.CodeInvalid
 	}
@@ -200,6 +200,9 @@ func newCatalog() catalog {
 		"status.history":   {"处理记录", "History"},
 		"status.bookmark":  {"请保存此页面链接，以便随时查看进度：", "Bookmark this page to check on your report:"},
 		"status.thanks":    {"感谢您的报告！", "Thank you for your report!"},
+	}
+	for k, v := range accountTexts {
+		cat[k] = v
 	}
 	return cat
 }

@@ -156,6 +156,15 @@ type Deps struct {
 	// PDFFonts are the faces of the PDFs the server makes (the QR sheet);
 	// nil means the embedded ones (pdfdoc.DefaultFonts).
 	PDFFonts *pdfdoc.FontSet
+	// Accounts are the dashboard's users and sessions; nil means
+	// auth.Accounts over Reports when it is a store.Records (the stores are).
+	Accounts Accounts
+	// Audit is the audit log; nil means audit.Log over Reports when it is a
+	// store.Records.
+	Audit AuditLog
+	// Codes finds reports by short code (GET /api/v1/reports?code=); nil
+	// means intake.Codes over Reports when it is a store.Records.
+	Codes CodeLookup
 	// Metrics records HTTP and submission metrics and serves /metrics; nil
 	// means a private set (then /metrics shows no worker or queue metrics).
 	Metrics *metrics.Metrics
@@ -197,6 +206,9 @@ type Server struct {
 	// deliveries serves GET /api/v1/deliveries (api_deliveries.go); nil: 404.
 	deliveries DeliveryLog
 	pdfFonts   *pdfdoc.FontSet
+	accounts   Accounts
+	auditLog   AuditLog
+	codes      CodeLookup
 }
 
 // New builds the server and its routes, in areas that each have their own
@@ -208,7 +220,8 @@ type Server struct {
 //	public API (JSON, no-store)
 //	  POST /api/v1/reports              submit (JSON, form-encoded, multipart); new reports rate limited per IP
 //	  GET  /api/v1/receipts/{receipt}   reporter's view
-//	authenticated API (JSON, no-store, Bearer token or 401)
+//	authenticated API (JSON, no-store, Bearer token or session cookie, else 401;
+//	changes need a role that may triage, and with a session the CSRF header)
 //	  GET  /api/v1/reports              list with filters and cursor
 //	  GET  /api/v1/reports/{id}         one report
 //	  PATCH /api/v1/reports/{id}        status, team, reply, note (triage)
@@ -217,6 +230,14 @@ type Server struct {
 //	  /api/v1/admin/...
 //	static assets (immutable for a year; 404 for an unknown or stale hash)
 //	  GET  /static/{name}.{hash}.{ext}
+//	sign-in and accounts (HTML, page CSP, no-store: accounts.go, account_pages.go)
+//	  GET  /                            the inbox when signed in, else /login
+//	  GET|POST /login, POST /logout, /logout-all, GET /account, POST /account/password
+//	  GET|POST /users, POST /users/{name}, GET|POST /tokens, POST /tokens/{id}/revoke,
+//	  GET /audit                        admins only
+//	  dashboardGroup()                  where the dashboard's pages mount (session, CSRF, roles)
+//	GET  /api/v1/openapi.json           the OpenAPI description, public
+//	every GET route also answers HEAD
 //	ops (plain text, no-store)
 //	  GET  /healthz, /readyz, /metrics  probes and Prometheus
 func New(d Deps) (*Server, error) {
@@ -259,6 +280,9 @@ func New(d Deps) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if err := s.defaultAccounts(d); err != nil {
+		return nil, fmt.Errorf("handlers.New: %w", err)
+	}
 	if s.cfg.BodyLimit <= 0 {
 		s.cfg.BodyLimit = DefaultBodyLimit
 	}
@@ -297,6 +321,7 @@ func New(d Deps) (*Server, error) {
 	}
 
 	e := echo.New()
+	s.e = e
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = ipExtractor(trusted)
 	e.HTTPErrorHandler = s.handleError
@@ -311,7 +336,8 @@ func New(d Deps) (*Server, error) {
 	s.registerAdminRoutes(e.Group(routeAdminPrefix, s.apiPolicy))
 	s.registerStaticRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.assetPolicy}})
 	s.registerOpsRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.opsPolicy}})
-	s.e = e
+	s.registerAccountRoutes(e)
+	s.registerOpenAPIRoute(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy}})
 	return s, nil
 }
 
@@ -328,9 +354,16 @@ type routeGroup struct {
 	mw []echo.MiddlewareFunc
 }
 
-// GET registers a GET route of the area.
+// GET registers a GET route of the area, and HEAD for the same path (the
+// server sends the headers only).
 func (g routeGroup) GET(path string, h echo.HandlerFunc) {
 	g.e.Add(http.MethodGet, path, h, g.mw...)
+	g.e.Add(http.MethodHead, path, h, g.mw...)
+}
+
+// DELETE registers a DELETE route of the area.
+func (g routeGroup) DELETE(path string, h echo.HandlerFunc) {
+	g.e.Add(http.MethodDelete, path, h, g.mw...)
 }
 
 // POST registers a POST route of the area.

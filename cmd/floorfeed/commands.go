@@ -36,6 +36,7 @@ func commands() *command {
 			{name: "list", summary: "list the API tokens with their last use", config: scopeAdmin, setup: setupTokenList},
 			{name: "revoke", args: []string{"ID"}, summary: "revoke an API token: it stops working at once", config: scopeAdmin, setup: setupTokenRevoke},
 		}},
+		userCommand(),
 		{name: "jobs", summary: "list and retry dead-lettered jobs", subs: []*command{
 			{name: "dead", summary: "list the jobs that failed their last attempt, newest first", config: scopeAdmin, setup: setupJobsDead},
 			{name: "retry", args: []string{"[ID]"}, summary: "put a dead job (or --all) back into its queue", config: scopeAdmin, setup: setupJobsRetry},

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/floorfeed/floorfeed/alert"
+	"github.com/floorfeed/floorfeed/audit"
 	"github.com/floorfeed/floorfeed/auth"
 	"github.com/floorfeed/floorfeed/delivery"
 	"github.com/floorfeed/floorfeed/demo"
@@ -88,7 +89,18 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, err
 	}
+	accounts, err := auth.NewAccounts(auth.AccountsDeps{Records: be, Now: time.Now, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	auditLog, err := audit.New(be, time.Now)
+	if err != nil {
+		return nil, err
+	}
 	h, err := handlers.New(handlers.Deps{
+		Accounts:   accounts,
+		Audit:      auditLog,
+		Codes:      intake.NewCodes(be),
 		Intake:     in,
 		Reports:    be,
 		Replays:    be,
@@ -304,7 +316,7 @@ func (s *server) closeAll() {
 // live with their domain (intake for reports). It returns nil when the
 // configuration leaves no pool.
 func newWorker(cfg *Config, be *backend, p *plant.Plant, m *metrics.Metrics, log *slog.Logger) *worker.Worker {
-	reports := intake.NewProcessor(be, time.Now, alert.FollowUp)
+	reports := intake.NewProcessor(be, time.Now, alert.FollowUp).IndexCodes(intake.NewCodes(be))
 	handlers := deliveryHandlers(cfg, be, p, log) // alerts, e-mail, briefs (delivery.go)
 	handlers[store.JobProcessReport] = reports.Handle
 	pools := workerPools(cfg)
