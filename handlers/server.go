@@ -283,6 +283,9 @@ func New(d Deps) (*Server, error) {
 	s.registerAdminRoutes(e.Group(routeAdminPrefix, s.apiPolicy))
 	s.registerStaticRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.assetPolicy}})
 	s.registerOpsRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.opsPolicy}})
+	if err := s.registerMobileRoutes(e); err != nil { // mobile.go: /sw.js, /my
+		return nil, fmt.Errorf("handlers.New: %w", err)
+	}
 	s.e = e
 	return s, nil
 }
