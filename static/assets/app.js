@@ -377,6 +377,7 @@
     return fetch("/api/v1/lines/" + encodeURIComponent(line) + "/open?t=" + encodeURIComponent(token), {
       headers: { "Accept": "application/json", "X-Device-Id": deviceId() }, credentials: "same-origin"
     }).then(function (r) {
+      $("open").setAttribute("data-status", r.status);
       if (!r.ok) return null; // 404: not on this server; others: maybe later
       return r.json();
     }).then(function (j) {
