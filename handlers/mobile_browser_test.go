@@ -670,3 +670,52 @@ func shot(t *testing.T, tab context.Context, path string, viewport bool) {
 		t.Fatal(err)
 	}
 }
+
+// TestOpenReportsInBrowser drives "already reported here" and "me too".
+// On a server without the endpoints (before the merge with the server side
+// of the issue) it mounts fakeOpenReports beside the real handler; on one
+// that has them it uses the real ones, with a report submitted first, and
+// skips the votes part if POST …/votes answers 404.
+func TestOpenReportsInBrowser(t *testing.T) {
+	browser := testutil.NewBrowser(t)
+	me := newMobileEnv(t, true)
+	title := "萃取槽液位报警频繁 / level alarms"
+	if me.fake == nil {
+		r := me.mustSubmit(map[string]any{"title": title})
+		t.Logf("real open-reports endpoint: report %s submitted to be listed", r.Code)
+	}
+	tab := jsTab(t, browser)
+	openForm(t, tab, me.formURL+"&lang=en")
+	waitFor(t, tab, "the open reports", `!document.getElementById("open").hidden && document.querySelectorAll("#open-list li").length > 0`)
+	items := eval[[]string](t, tab, `[...document.querySelectorAll("#open-list li")].map(li => li.textContent)`)
+	if !strings.Contains(strings.Join(items, "\n"), title) {
+		t.Fatalf("open reports %q, want %q listed", items, title)
+	}
+	testutil.CheckAxe(t, tab, "the form with open reports")
+
+	sel := `#open-list li:first-child .metoo`
+	before := eval[string](t, tab, `document.querySelector("#open-list li:first-child .ostate").textContent`)
+	run(t, tab, "me too", chromedp.Click(chromedp.CSS(sel)))
+	waitFor(t, tab, "the vote's answer", `document.querySelector(`+jsQuote(sel)+`).getAttribute("aria-pressed") === "true" || !document.querySelector(`+jsQuote(sel)+`).disabled`)
+	if eval[string](t, tab, `document.querySelector(`+jsQuote(sel)+`).getAttribute("aria-pressed")`) != "true" {
+		if me.fake == nil {
+			t.Skip("POST /api/v1/reports/{id}/votes is not answered on this server: votes part skipped")
+		}
+		t.Fatalf("me too: the button did not turn pressed")
+	}
+	after := eval[string](t, tab, `document.querySelector("#open-list li:first-child .ostate").textContent`)
+	if before == after {
+		t.Errorf("me too: the count line stayed %q", before)
+	}
+	if me.fake != nil {
+		me.fake.mu.Lock()
+		defer me.fake.mu.Unlock()
+		dev := me.fake.devices[len(me.fake.devices)-1]
+		if dev == "" || !me.fake.votes[dev] || len(me.fake.votes) != 2 || me.fake.voteToken != me.token("sx-1") {
+			t.Errorf("me too sent device %q, token %q; votes %v: want the device id of the GET and the line's token", dev, me.fake.voteToken, me.fake.votes)
+		}
+		if !strings.Contains(after, "2 affected") {
+			t.Errorf("after me too the line reads %q, want 2 affected", after)
+		}
+	}
+}
