@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -555,6 +556,35 @@ func TestMobileFormInBrowser(t *testing.T) {
 		}
 		if got[5] < 31 {
 			t.Errorf("at 200%% text a label is %v px, want 32 (the text did not grow)", got[5])
+		}
+	})
+
+	t.Run("JavaScript off: the plain form still works, photo field included", func(t *testing.T) {
+		tab := jsTab(t, browser)
+		if _, err := chromedp.Call(tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+			t.Fatalf("disable JavaScript: %v", err)
+		}
+		// Another origin's storage: no service worker from the tests above.
+		plain := httptest.NewServer(me.rec)
+		t.Cleanup(plain.Close)
+		run(t, tab, "open the form", chromedp.Navigate(plain.URL+"/r/sx-1?t="+me.token("sx-1")+"&lang=en"))
+		if v := eval[bool](t, tab, `document.getElementById("f-camera").hidden && !document.getElementById("outbox").textContent`); !v {
+			t.Fatalf("with JavaScript off the script's parts show")
+		}
+		title := "无脚本 / no script"
+		run(t, tab, "fill", chromedp.SendKeys(chromedp.CSS("#f-title"), title),
+			chromedp.Click(chromedp.CSS(`input[name="category"][value="safety"]`)),
+			chromedp.SetUploadFiles(chromedp.CSS("#f-photo"), []string{phoneJPEG(t, 640, 480)}))
+		resp, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.CSS(`form.card button[type="submit"]`)))
+		if err != nil || resp.Status != http.StatusOK || !strings.Contains(resp.URL, "/s/") {
+			t.Fatalf("submit with JavaScript off = %v, %v; want 200 on the status page", resp, err)
+		}
+		got := me.reportsTitled(t, title)
+		if len(got) != 1 || got[0].Category != "safety" {
+			t.Fatalf("stored reports titled %q = %+v, want one, safety", title, got)
+		}
+		if subs := me.rec.titled(title); len(subs) != 1 || len(subs[0].photos) != 1 {
+			t.Errorf("the plain form's post carried %d submissions; want one with its photo", len(subs))
 		}
 	})
 
