@@ -467,6 +467,7 @@
     setupLang();
     each(".js-only", function (e) { e.hidden = false; });
     if (page === "form") {
+      if (ls) ls.setItem("ff_form", location.pathname + location.search.replace(/[?&]lang=\w+/, ""));
       form = d.querySelector("form.card");
       var cam = $("f-camera"), gal = $("f-photo");
       cam.hidden = false;
@@ -480,6 +481,8 @@
       langHooks.push(render, showThumbs, showOpen);
       loadOpen();
     } else if (page === "my") {
+      var back = ls && ls.getItem("ff_form"), a = $("my-back");
+      if (back && a && back.indexOf("/r/") === 0) { a.href = back; a.parentNode.hidden = false; }
       renderHooks.push(function (items) { if (myRows) { myRows[1] = items; showMy(); } });
       langHooks.push(showMy);
       loadMy();
