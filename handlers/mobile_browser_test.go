@@ -49,9 +49,28 @@ type recorder struct {
 	mu   sync.Mutex
 	subs []submission
 	next http.Handler
+	// worker, when set, is served as /sw.js instead of the server's: the
+	// next release, for the upgrade test.
+	worker string
+}
+
+// setWorker makes /sw.js answer body ("" for the server's own).
+func (rec *recorder) setWorker(body string) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rec.worker = body
 }
 
 func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec.mu.Lock()
+	worker := rec.worker
+	rec.mu.Unlock()
+	if worker != "" && r.URL.Path == "/sw.js" {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = io.WriteString(w, worker)
+		return
+	}
 	if r.Method == http.MethodPost && r.URL.Path == "/api/v1/reports" {
 		body, err := io.ReadAll(r.Body)
 		if err == nil {
@@ -291,11 +310,29 @@ func setOffline(t *testing.T, tab context.Context, offline bool) {
 	}
 }
 
+// waitAsync evaluates an expression whose value is a promise of a boolean
+// until it is true, failing after 15 s. (Poll takes a promise for a truthy
+// value at once.)
+func waitAsync(t *testing.T, tab context.Context, what, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ok, err := chromedp.Run(tab, chromedp.Evaluate[bool](expr, chromedp.EvalAwaitPromise))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s (%s): %v, %v", what, expr, ok, err)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the page's caches, which have no event to wait on
+	}
+}
+
 // waitServiceWorker waits until a service worker controls the page and has
 // kept it for offline use.
 func waitServiceWorker(t *testing.T, tab context.Context) {
 	t.Helper()
-	waitFor(t, tab, "the service worker to keep the page",
+	waitAsync(t, tab, "the service worker to keep the page",
 		`navigator.serviceWorker.ready.then(() => caches.open("ff-pages")).then(c => c.keys()).then(k => k.some(r => r.url.indexOf("/r/sx-1") > 0))`)
 }
 
@@ -403,6 +440,36 @@ func TestMobileFormInBrowser(t *testing.T) {
 		setOffline(t, tab, false)
 	})
 
+	t.Run("a new release replaces the cached shell", func(t *testing.T) {
+		tab := jsTab(t, browser)
+		openForm(t, tab, me.formURL)
+		waitServiceWorker(t, tab)
+		current := me.get("/sw.js").Body.String()
+		const mark = `const VERSION = "`
+		i := strings.Index(current, mark)
+		if i < 0 {
+			t.Fatalf("/sw.js has no VERSION line:\n%.300s", current)
+		}
+		oldCache := "ff-shell-" + current[i+len(mark):i+len(mark)+12]
+		waitAsync(t, tab, "the current shell cache", `caches.keys().then(k => k.includes(`+jsQuote(oldCache)+`))`)
+		// The next release: other bytes, another version (its files are the
+		// same URLs here, which the worker does not need to know).
+		me.rec.setWorker(strings.Replace(current, mark, mark+"next-", 1))
+		t.Cleanup(func() { me.rec.setWorker("") })
+		newCache := "ff-shell-next-" + oldCache[len("ff-shell-"):]
+		run(t, tab, "check for a new worker", chromedp.Evaluate[chromedp.Void](`navigator.serviceWorker.getRegistration().then(r => r.update())`, chromedp.EvalAwaitPromise))
+		waitAsync(t, tab, "the new release's shell to replace the old",
+			`caches.keys().then(k => k.includes(`+jsQuote(newCache)+`) && !k.includes(`+jsQuote(oldCache)+`))`)
+		// Not trapped: the new worker controls the page without a reload or
+		// a closed tab, and the page still opens offline.
+		waitAsync(t, tab, "the new worker to control the page",
+			`navigator.serviceWorker.getRegistration().then(r => !r.waiting && !r.installing && !!navigator.serviceWorker.controller && navigator.serviceWorker.controller === r.active)`)
+		setOffline(t, tab, true)
+		run(t, tab, "reload offline", chromedp.Reload())
+		waitFor(t, tab, "the form offline after the upgrade", `!!document.getElementById("f-camera") && !document.getElementById("f-camera").hidden`)
+		setOffline(t, tab, false)
+	})
+
 	t.Run("double tap on submit makes one report", func(t *testing.T) {
 		tab := jsTab(t, browser)
 		openForm(t, tab, me.formURL)
@@ -416,6 +483,9 @@ func TestMobileFormInBrowser(t *testing.T) {
 		waitFor(t, tab, "the status page", `location.pathname.indexOf("/s/") === 0`)
 		if got := me.reportsTitled(t, title); len(got) != 1 {
 			t.Errorf("stored reports titled %q after a double tap: %d, want 1", title, len(got))
+		}
+		if subs := me.rec.titled(title); len(subs) != 1 {
+			t.Errorf("a double tap sent %d requests, want 1 (the second tap ignored)", len(subs))
 		}
 	})
 
