@@ -205,6 +205,6 @@ func newCatalog() catalog {
 		"status.bookmark":  {"请保存此页面链接，以便随时查看进度：", "Bookmark this page to check on your report:"},
 		"status.thanks":    {"感谢您的报告！", "Thank you for your report!"},
 	}
-	maps.Copy(cat, mobileMessages())
+	maps.Copy(cat, phoneMessages())
 	return cat
 }

@@ -9,12 +9,12 @@ import (
 	"github.com/floorfeed/floorfeed/store"
 )
 
-// mobileMessages are the texts of the phone's script (package static's
+// phoneMessages are the texts of the phone's script (package static's
 // app.js): the outbox, photos, "already reported here" and "my reports".
 // The script has no text of its own; the pages hand it these, in both
 // languages, with the page's labels (pageDict), so that the language switch
 // can change every label without a reload.
-func mobileMessages() map[string]text {
+func phoneMessages() map[string]text {
 	return map[string]text{
 		"m.waiting_one":   {"1 份报告等待发送", "1 report waiting to send"},
 		"m.waiting_n":     {"%d 份报告等待发送", "%d reports waiting to send"},

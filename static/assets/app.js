@@ -383,6 +383,10 @@
     }).then(function (j) {
       openReports = j && j.reports && j.reports.length ? j.reports : null;
       showOpen();
+      // The server's own list (for phones without JavaScript, with a form
+      // per "me too") gives way to the live one.
+      var plain = $("open-reports");
+      if (plain && j) plain.hidden = true;
     }, function () {});
   }
   function age(iso) {
