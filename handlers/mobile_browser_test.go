@@ -175,9 +175,9 @@ func phoneJPEG(t *testing.T, w, h int) string {
 	return path
 }
 
-// mobileEnv is one server for the browser tests: the real handler, the
+// phoneEnv is one server for the browser tests: the real handler, the
 // recorder in front of it, and where needed the fake open-reports endpoints.
-type mobileEnv struct {
+type phoneEnv struct {
 	*env
 	ts      *httptest.Server
 	rec     *recorder
@@ -185,10 +185,10 @@ type mobileEnv struct {
 	formURL string
 }
 
-func newMobileEnv(t *testing.T, withFake bool) *mobileEnv {
+func newPhoneEnv(t *testing.T, withFake bool) *phoneEnv {
 	t.Helper()
 	e := newEnv(t, envOptions{})
-	me := &mobileEnv{env: e, rec: &recorder{next: e.srv}}
+	me := &phoneEnv{env: e, rec: &recorder{next: e.srv}}
 	mux := http.NewServeMux()
 	mux.Handle("/", me.rec)
 	if withFake && !me.hasOpenReports() {
@@ -202,12 +202,12 @@ func newMobileEnv(t *testing.T, withFake bool) *mobileEnv {
 
 // hasOpenReports reports whether the server itself answers "already reported
 // here" (after the merge with the server side of the issue).
-func (me *mobileEnv) hasOpenReports() bool {
+func (me *phoneEnv) hasOpenReports() bool {
 	return me.get("/api/v1/lines/sx-1/open?t="+me.token("sx-1"), "Accept", "application/json").Code != http.StatusNotFound
 }
 
 // reportsTitled returns the stored reports of line sx-1 titled title.
-func (me *mobileEnv) reportsTitled(t *testing.T, title string) []store.Report {
+func (me *phoneEnv) reportsTitled(t *testing.T, title string) []store.Report {
 	t.Helper()
 	page, err := me.store.FindReports(context.Background(), store.Filter{Line: "sx-1", Limit: store.MaxLimit})
 	if err != nil {
@@ -338,7 +338,7 @@ func waitServiceWorker(t *testing.T, tab context.Context) {
 
 func TestMobileFormInBrowser(t *testing.T) {
 	browser := testutil.NewBrowser(t)
-	me := newMobileEnv(t, false)
+	me := newPhoneEnv(t, false)
 
 	t.Run("submit with a photo", func(t *testing.T) {
 		tab := jsTab(t, browser)
@@ -377,7 +377,7 @@ func TestMobileFormInBrowser(t *testing.T) {
 					t.Errorf("stored photo %dx%d, want at most 1600 px", r.Photos[0].Width, r.Photos[0].Height)
 				}
 			} else {
-				t.Logf("GET /api/v1/reports/%s lists no photos: this server drops them (the photo work is not merged)", got[0].ID)
+				t.Logf("GET /api/v1/reports/%s lists no photos: this server drops them, or has not run the photo job yet (checked at the request instead)", got[0].ID)
 			}
 		}
 	})
@@ -711,7 +711,7 @@ func jsQuote(s string) string {
 
 // mobileScreenshots saves the phone pages at 390×844 and 1280×800, zh and
 // en, and the form at 200% text, into FF_SCREENSHOT_DIR when it is set.
-func mobileScreenshots(t *testing.T, browser context.Context, me *mobileEnv) {
+func mobileScreenshots(t *testing.T, browser context.Context, me *phoneEnv) {
 	dir := os.Getenv(screenshotDirEnv)
 	if dir == "" {
 		t.Skip("set " + screenshotDirEnv + " to save screenshots")
@@ -778,7 +778,7 @@ func shot(t *testing.T, tab context.Context, path string, viewport bool) {
 // skips the votes part if POST …/votes answers 404.
 func TestOpenReportsInBrowser(t *testing.T) {
 	browser := testutil.NewBrowser(t)
-	me := newMobileEnv(t, true)
+	me := newPhoneEnv(t, true)
 	title := "萃取槽液位报警频繁 / level alarms"
 	if me.fake == nil {
 		r := me.mustSubmit(map[string]any{"title": title})
