@@ -59,8 +59,11 @@
   function setupLang() {
     var fromURL = (/[?&]lang=(zh|en)/.exec(location.search) || [])[1];
     var stored = ls && ls.getItem("ff_lang");
+    // A page kept by the service worker may be in another language than the
+    // one asked for or chosen: it is one page for both.
+    var want = fromURL || stored;
     if (fromURL) rememberLang(fromURL);
-    else if ((stored === "zh" || stored === "en") && stored !== lang) applyLang(stored);
+    if ((want === "zh" || want === "en") && want !== lang) applyLang(want);
     each("a.switch", function (a) {
       a.addEventListener("click", function (ev) {
         ev.preventDefault();
