@@ -738,7 +738,7 @@ func mobileScreenshots(t *testing.T, browser context.Context, me *phoneEnv) {
 					waitFor(t, tab, "thumb", `document.querySelectorAll("#thumbs canvas").length === 1`)
 				} else {
 					run(t, tab, "open", chromedp.Navigate(p.url))
-					waitFor(t, tab, "list", `document.querySelectorAll("#my-list li").length > 0`)
+					waitFor(t, tab, "list", `document.querySelectorAll("#my-list li").length > 0 || document.getElementById("my-state").textContent !== ""`)
 				}
 				shot(t, tab, filepath.Join(dir, fmt.Sprintf("%s-%s-%s.png", p.name, l, sc.name)), false)
 				shot(t, tab, filepath.Join(dir, fmt.Sprintf("%s-%s-%s-view.png", p.name, l, sc.name)), true)
