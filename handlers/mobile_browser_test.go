@@ -591,44 +591,6 @@ func TestMobileFormInBrowser(t *testing.T) {
 		testutil.CheckAxe(t, tab, "my reports")
 	})
 
-	t.Run("accessibility and sizes", func(t *testing.T) {
-		tab := jsTab(t, browser)
-		for _, l := range []string{"en", "zh"} {
-			openForm(t, tab, me.formURL+"&lang="+l)
-			testutil.CheckAxe(t, tab, "the form ("+l+")")
-			checkSizes(t, tab, l)
-		}
-		r := me.reportsTitled(t, "fixed title / 已修改")
-		if len(r) == 1 {
-			run(t, tab, "status page", chromedp.Navigate(me.ts.URL+"/s/"+r[0].Receipt+"?lang=zh"))
-			testutil.CheckAxe(t, tab, "the status page")
-		}
-	})
-
-	t.Run("200% text size", func(t *testing.T) {
-		tab := jsTab(t, browser)
-		openForm(t, tab, me.formURL+"&lang=zh")
-		run(t, tab, "text 200%", chromedp.Evaluate[chromedp.Void](`document.documentElement.style.fontSize = "200%"`))
-		// At 200% the header alone fills much of the screen: once the reporter
-		// has scrolled to the first field, the submit bar is on screen (it
-		// sticks to the bottom while the form is in view).
-		got := eval[[]float64](t, tab, `(() => {
-			document.getElementById("f-title").scrollIntoView();
-			const b = document.querySelector('form.card button[type="submit"]').getBoundingClientRect();
-			return [document.documentElement.scrollWidth, innerWidth, b.top, b.bottom, innerHeight,
-				parseFloat(getComputedStyle(document.querySelector("label[for=f-title]")).fontSize)];
-		})()`)
-		if got[0] > got[1] {
-			t.Errorf("at 200%% text the page is %v px wide in a %v px viewport (scrolls sideways)", got[0], got[1])
-		}
-		if got[2] < 0 || got[3] > got[4] {
-			t.Errorf("at 200%% text the submit button spans %v–%v px of a %v px viewport: not reachable without scrolling", got[2], got[3], got[4])
-		}
-		if got[5] < 31 {
-			t.Errorf("at 200%% text a label is %v px, want 32 (the text did not grow)", got[5])
-		}
-	})
-
 	t.Run("JavaScript off: the plain form still works, photo field included", func(t *testing.T) {
 		tab := jsTab(t, browser)
 		if _, err := chromedp.Call(tab, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
@@ -655,6 +617,55 @@ func TestMobileFormInBrowser(t *testing.T) {
 		}
 		if subs := me.rec.titled(title); len(subs) != 1 || len(subs[0].photos) != 1 {
 			t.Errorf("the plain form's post carried %d submissions; want one with its photo", len(subs))
+		}
+	})
+
+}
+
+// TestMobilePagesInBrowser checks what the floor needs of the pages'
+// looks: accessibility (axe-core) on the form, the status page and "my
+// reports"; tap targets, text sizes and contrast; 200% text; and saves
+// screenshots. (A browser of its own: testutil.BrowserTimeout bounds each.)
+func TestMobilePagesInBrowser(t *testing.T) {
+	browser := testutil.NewBrowser(t)
+	me := newPhoneEnv(t, false)
+	t.Run("accessibility and sizes", func(t *testing.T) {
+		tab := jsTab(t, browser)
+		for _, l := range []string{"en", "zh"} {
+			openForm(t, tab, me.formURL+"&lang="+l)
+			testutil.CheckAxe(t, tab, "the form ("+l+")")
+			checkSizes(t, tab, l)
+		}
+		typeReport(t, tab, "无障碍检查 / accessibility check")
+		clickSubmit(t, tab)
+		waitFor(t, tab, "the status page", `location.pathname.indexOf("/s/") === 0 && !!document.querySelector("dd.code")`)
+		testutil.CheckAxe(t, tab, "the status page")
+		run(t, tab, "open /my", chromedp.Navigate(me.ts.URL+"/my?lang=zh"))
+		waitFor(t, tab, "the list", `document.querySelectorAll("#my-list li a").length === 1`)
+		testutil.CheckAxe(t, tab, "my reports (zh)")
+	})
+
+	t.Run("200% text size", func(t *testing.T) {
+		tab := jsTab(t, browser)
+		openForm(t, tab, me.formURL+"&lang=zh")
+		run(t, tab, "text 200%", chromedp.Evaluate[chromedp.Void](`document.documentElement.style.fontSize = "200%"`))
+		// At 200% the header alone fills much of the screen: once the reporter
+		// has scrolled to the first field, the submit bar is on screen (it
+		// sticks to the bottom while the form is in view).
+		got := eval[[]float64](t, tab, `(() => {
+			document.getElementById("f-title").scrollIntoView();
+			const b = document.querySelector('form.card button[type="submit"]').getBoundingClientRect();
+			return [document.documentElement.scrollWidth, innerWidth, b.top, b.bottom, innerHeight,
+				parseFloat(getComputedStyle(document.querySelector("label[for=f-title]")).fontSize)];
+		})()`)
+		if got[0] > got[1] {
+			t.Errorf("at 200%% text the page is %v px wide in a %v px viewport (scrolls sideways)", got[0], got[1])
+		}
+		if got[2] < 0 || got[3] > got[4] {
+			t.Errorf("at 200%% text the submit button spans %v–%v px of a %v px viewport: not reachable without scrolling", got[2], got[3], got[4])
+		}
+		if got[5] < 31 {
+			t.Errorf("at 200%% text a label is %v px, want 32 (the text did not grow)", got[5])
 		}
 	})
 
