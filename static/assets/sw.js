@@ -71,17 +71,22 @@ function networkFirst(req) {
     var timer = setTimeout(function () { reject(new Error("timeout")); }, PAGE_TIMEOUT);
     fetch(req).then(function (res) { clearTimeout(timer); resolve(res); }, function (err) { clearTimeout(timer); reject(err); });
   });
-  return net.then(function (res) {
-    if (res.ok) keepPage(req.url, res.clone());
-    return res;
-  })["catch"](function () {
+  function kept(fallback) {
     return caches.open(PAGE_CACHE).then(function (c) {
       return c.match(pageKey(req.url)).then(function (hit) {
         return hit || c.match(req.url, { ignoreSearch: true });
       });
     }).then(function (hit) {
-      return hit || Response.error();
+      return hit || fallback || Response.error();
     });
+  }
+  return net.then(function (res) {
+    if (res.ok) keepPage(req.url, res.clone());
+    // A server in trouble (5xx, a proxy's 502) is no reason to lose the
+    // form: the kept copy can still fill the outbox.
+    return res.status >= 500 ? kept(res) : res;
+  }, function () {
+    return kept(null);
   });
 }
 
