@@ -38,8 +38,6 @@ const (
 	routeAudit           = "/audit"
 	// routeInbox is where a sign-in leads by default (the dashboard's inbox).
 	routeInbox = "/inbox"
-	// langCookie remembers a ?lang= choice on the dashboard's pages.
-	langCookie = "ff_lang"
 )
 
 // registerAccountRoutes adds the front door, sign-in and the pages of

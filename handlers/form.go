@@ -46,6 +46,9 @@ type formView struct {
 	Errors    map[string]string
 	ErrorList []string
 	Message   string
+	// Dict is every label in both languages, for the script's language
+	// switch (i18n_mobile.go).
+	Dict string
 }
 
 // handleForm serves GET /r/{line}?t={token}[&s={station}]: the mobile report form. It is
@@ -60,7 +63,7 @@ func (s *Server) handleForm(c echo.Context) error {
 	if !s.signer.CheckLineToken(line.ID, token) {
 		return errBadToken()
 	}
-	setLang(c, c.QueryParam("lang"))
+	s.rememberLang(c, c.QueryParam("lang"))
 	lang := s.langOf(c)
 	// The page carries its idempotency key. It must come back from the
 	// browser's history on Back (after a post whose answer was lost on bad
@@ -94,6 +97,7 @@ func (s *Server) newFormView(lang i18n.Lang, line plant.Line, token, key string,
 	if v.LineNameAlt == v.LineName {
 		v.LineNameAlt = ""
 	}
+	v.Dict = s.pageDict(s.formTitle(line))
 	v.Values.Lang = l
 
 	category := strings.ToLower(strings.TrimSpace(in.Category))

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,9 +25,12 @@ func otherLang(lang string) string {
 
 // langOf is the language to answer c in: the one the request itself asked
 // for (the report's lang field, a page's ?lang=), else Accept-Language,
-// else i18n.ClientFallback.
+// else the language cookie, else i18n.ClientFallback.
 func (s *Server) langOf(c echo.Context) i18n.Lang {
 	if l, ok := c.Get(ctxLang).(i18n.Lang); ok {
+		return l
+	}
+	if l, ok := cookieLang(c); ok { // the reporter's earlier choice (mobile.go)
 		return l
 	}
 	return i18n.Negotiate("", c.Request().Header.Get("Accept-Language"))
@@ -204,5 +208,6 @@ func newCatalog() catalog {
 	for k, v := range accountTexts {
 		cat[k] = v
 	}
+	maps.Copy(cat, phoneMessages())
 	return cat
 }

@@ -338,6 +338,9 @@ func New(d Deps) (*Server, error) {
 	s.registerOpsRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.opsPolicy}})
 	s.registerAccountRoutes(e)
 	s.registerOpenAPIRoute(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy}})
+	if err := s.registerMobileRoutes(e); err != nil { // mobile.go: /sw.js, /my
+		return nil, fmt.Errorf("handlers.New: %w", err)
+	}
 	return s, nil
 }
 
