@@ -70,10 +70,7 @@ func newAPIReport(r store.Report) apiReport {
 		Title: r.Title, Body: r.Body, Station: r.Station, Role: r.Role, Reporter: r.Reporter,
 		Contact: r.Contact, Lang: r.Lang, Status: r.Status, Team: r.Team, Votes: r.Votes,
 		Reply: r.Reply, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ProcessedAt: r.ProcessedAt,
-		Photos: r.Photos, History: r.History,
-	}
-	if v.Photos == nil {
-		v.Photos = []store.Photo{}
+		Photos: apiPhotos(r), History: r.History,
 	}
 	if v.History == nil {
 		v.History = []store.Event{}

@@ -46,6 +46,8 @@ type formView struct {
 	Errors    map[string]string
 	ErrorList []string
 	Message   string
+	// Open lists the line's open reports ("already reported here").
+	Open []openView
 }
 
 // handleForm serves GET /r/{line}?t={token}: the mobile report form. It is
@@ -68,6 +70,7 @@ func (s *Server) handleForm(c echo.Context) error {
 	// so unlike every other page it may be kept, privately.
 	c.Response().Header().Set(echo.HeaderCacheControl, "private, no-cache")
 	v := s.newFormView(lang, line, token, uuid.NewString(), intake.Input{}, nil, "")
+	v.Open = s.formOpenReports(c, lang, line.ID)
 	return s.render(c, http.StatusOK, "form.html", v)
 }
 

@@ -93,6 +93,9 @@ func (cat catalog) fieldMessage(lang i18n.Lang, field, code string) string {
 		}
 	case store.CodeRequired, store.CodeInvalid, store.CodeUnknown, fieldCodeType, fieldCodeNotAllowed:
 	default:
+		if msg, ok := cat.fieldCodeMessage(lang, code); ok {
+			return msg
+		}
 		code = store.CodeInvalid
 	}
 	return cat.msg(lang, "fieldcode."+code, label)
@@ -200,6 +203,9 @@ func newCatalog() catalog {
 		"status.history":   {"处理记录", "History"},
 		"status.bookmark":  {"请保存此页面链接，以便随时查看进度：", "Bookmark this page to check on your report:"},
 		"status.thanks":    {"感谢您的报告！", "Thank you for your report!"},
+	}
+	for k, v := range mobileMessages() {
+		cat[k] = v
 	}
 	return cat
 }

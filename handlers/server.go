@@ -23,6 +23,7 @@ import (
 
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/metrics"
+	"github.com/floorfeed/floorfeed/photo"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/signing"
 	"github.com/floorfeed/floorfeed/static"
@@ -36,7 +37,7 @@ const (
 	DefaultBodyLimit = 1 << 20 // 1 MiB
 	// DefaultMultipartBodyLimit bounds multipart bodies, which will carry
 	// phone photos (a few downscaled images).
-	DefaultMultipartBodyLimit = 20 << 20 // 20 MiB
+	DefaultMultipartBodyLimit = 32 << 20 // 32 MiB: three 10 MB photos and the fields
 )
 
 // Route patterns. The public ones are a contract (printed QR codes and
@@ -79,6 +80,9 @@ type Config struct {
 	// SubmitBurst is how many submissions a client may make at once before
 	// SubmitRate applies; 0 means ceil(SubmitRate), at least 1.
 	SubmitBurst int
+	// UploadMemory bounds the photo bytes held in memory by all
+	// submissions being read at once; 0 means DefaultUploadMemory.
+	UploadMemory int64
 	// TimeZone interprets date-only filters (from=2026-11-02) and formats
 	// times on HTML pages; nil means UTC.
 	TimeZone *time.Location
@@ -140,6 +144,14 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	// Log receives request logs and errors; nil discards them.
 	Log *slog.Logger
+	// Photos stores the photos of submissions (photos.go); nil drops them.
+	Photos photo.Store
+	// Limiter counts new submissions when Config.SubmitRate is set; nil
+	// means an in-memory one (right for one instance; with Redis, pass
+	// redisstore's, shared by every instance).
+	Limiter SubmitLimiter
+	// Votes stores "me too" votes (votes.go); nil answers their routes 404.
+	Votes VoteStore
 	// Now is the clock for rate limiting and history time stamps; nil means
 	// time.Now.
 	Now    func() time.Time
@@ -162,7 +174,10 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	cfg     Config
-	limiter *ipLimiter // nil: no submission rate limit
+	limiter SubmitLimiter // nil: no submission rate limit
+	photos       photo.Store
+	uploadBudget *photo.Budget
+	votes        *voteService
 	replays ReplayFinder
 	triage  Triager
 	// submitting serialises this instance's submissions of one idempotency
@@ -258,9 +273,13 @@ func New(d Deps) (*Server, error) {
 		if s.replays == nil {
 			return nil, errors.New("handlers.New: missing Replays (needed with a SubmitRate: a replay is answered from the store, never rate limited)")
 		}
-		s.limiter = newIPLimiter(s.cfg.SubmitRate, s.cfg.SubmitBurst)
+		s.limiter = d.Limiter
+		if s.limiter == nil {
+			s.limiter = memLimiter{newIPLimiter(s.cfg.SubmitRate, s.cfg.SubmitBurst)}
+		}
 		s.submitting = newKeyLocks()
 	}
+	s.setupMobile(d)
 	if s.assets, err = static.New(); err != nil {
 		return nil, fmt.Errorf("handlers.New: %w", err)
 	}
@@ -336,6 +355,7 @@ func (s *Server) registerPageRoutes(g routeGroup) {
 func (s *Server) registerPublicAPIRoutes(g routeGroup) {
 	g.POST(routeReports, s.handleReportCreate)
 	g.GET(routeReceipt, s.handleReceipt)
+	s.registerVoteRoutes(g)
 }
 
 // registerAuthAPIRoutes adds the API for R&D tools; g requires a Bearer
@@ -344,6 +364,7 @@ func (s *Server) registerAuthAPIRoutes(g routeGroup) {
 	g.GET(routeReports, s.handleReportList)
 	g.GET(routeReport, s.handleReportGet)
 	g.PATCH(routeReport, s.handleReportPatch)
+	s.registerPhotoRoutes(g)
 }
 
 // registerStaticRoutes adds the browser's files of package static under
