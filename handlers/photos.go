@@ -266,4 +266,3 @@ func isPhotoCode(code string) bool {
 	}
 	return false
 }
-

@@ -160,26 +160,26 @@ type Deps struct {
 
 // Server is Floorfeed's HTTP handler.
 type Server struct {
-	e       *echo.Echo
-	intake  *intake.Service
-	reports ReportReader
-	tokens  TokenAuth
-	demo    DemoLoader
-	jobs    DeadJobs
-	reindex Reindexer
-	ready   func(context.Context) error
-	plant   *plant.Plant
-	signer  *signing.Signer
-	metrics *metrics.Metrics
-	log     *slog.Logger
-	now     func() time.Time
-	cfg     Config
-	limiter SubmitLimiter // nil: no submission rate limit
+	e            *echo.Echo
+	intake       *intake.Service
+	reports      ReportReader
+	tokens       TokenAuth
+	demo         DemoLoader
+	jobs         DeadJobs
+	reindex      Reindexer
+	ready        func(context.Context) error
+	plant        *plant.Plant
+	signer       *signing.Signer
+	metrics      *metrics.Metrics
+	log          *slog.Logger
+	now          func() time.Time
+	cfg          Config
+	limiter      SubmitLimiter // nil: no submission rate limit
 	photos       photo.Store
 	uploadBudget *photo.Budget
 	votes        *voteService
-	replays ReplayFinder
-	triage  Triager
+	replays      ReplayFinder
+	triage       Triager
 	// submitting serialises this instance's submissions of one idempotency
 	// key while a rate limit applies (see limitSubmission).
 	submitting *keyLocks
