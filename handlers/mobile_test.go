@@ -50,11 +50,7 @@ func newMobileEnv(t *testing.T, be backends.Backend, cfg handlers.Config, limite
 	if be.Name == "redis" {
 		ps = photo.NewRecordStore(st)
 	} else {
-		fs, err := photo.NewFileStore(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		ps = fs
+		ps = photo.NewFileStore(t.TempDir())
 	}
 	sg, err := signing.New([]byte("handlers-test-secret-0123456789"))
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -178,6 +179,8 @@ type Server struct {
 	photos       photo.Store
 	uploadBudget *photo.Budget
 	votes        *voteService
+	gzip         gzipPool
+	gzAssets     sync.Map // asset URL → *gzAsset
 	replays      ReplayFinder
 	triage       Triager
 	// submitting serialises this instance's submissions of one idempotency
@@ -294,7 +297,7 @@ func New(d Deps) (*Server, error) {
 	// Every response: request id, the headers every response carries (with
 	// strict defaults for URLs no area claims), one log line and metrics,
 	// panics as 500s, bounded bodies.
-	e.Use(s.requestID, s.baseHeaders, s.observe, s.recoverPanic(), s.bodyLimit)
+	e.Use(s.requestID, s.baseHeaders, s.observe, s.compress, s.recoverPanic(), s.bodyLimit)
 
 	s.registerPageRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.pagePolicy}})
 	s.registerPublicAPIRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy}})

@@ -24,13 +24,9 @@ type FileStore struct {
 
 var _ Store = (*FileStore)(nil)
 
-// NewFileStore returns a store under dir, creating it (0700).
-func NewFileStore(dir string) (*FileStore, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("photo store: %w", err)
-	}
-	return &FileStore{dir: dir}, nil
-}
+// NewFileStore returns a store under dir, which the first Put creates
+// (0700): opening writes nothing, so read-only commands may open it too.
+func NewFileStore(dir string) *FileStore { return &FileStore{dir: dir} }
 
 func (s *FileStore) path(reportID, photoID string, v Variant) string {
 	return filepath.Join(s.dir, reportID, photoID+"."+string(v))
@@ -47,6 +43,14 @@ func (s *FileStore) Put(ctx context.Context, reportID, photoID string, v Variant
 	rdir := filepath.Join(s.dir, reportID)
 	created := false
 	if _, err := os.Stat(rdir); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(s.dir); errors.Is(err, fs.ErrNotExist) {
+			if err := os.MkdirAll(s.dir, 0o700); err != nil {
+				return fmt.Errorf("photo store: %w", err)
+			}
+			if err := syncDir(filepath.Dir(s.dir)); err != nil {
+				return err
+			}
+		}
 		if err := os.Mkdir(rdir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("photo store: %w", err)
 		}
@@ -129,6 +133,9 @@ func (s *FileStore) Delete(ctx context.Context, reportID, photoID string, v Vari
 // checking a report that exists is cheap, and the window moves on).
 func (s *FileStore) Candidates(ctx context.Context, from, to time.Time) ([]string, error) {
 	ents, err := os.ReadDir(s.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // no photo yet
+	}
 	if err != nil {
 		return nil, fmt.Errorf("photo store: %w", err)
 	}

@@ -24,6 +24,8 @@ type backend struct {
 	store.Store
 	Signer   *signing.Signer
 	Embedded bool
+	// Redis is the Redis store when that is the backend (nil: embedded).
+	Redis *redisstore.Store
 	// Describe says which backend runs, for the start-up log.
 	Describe string
 }
@@ -90,7 +92,7 @@ func openBackend(ctx context.Context, cfg *Config, log *slog.Logger, o openOptio
 			rs.Close()
 			return nil, fmt.Errorf("installation secret: %w", err)
 		}
-		return &backend{Store: rs, Signer: signer, Describe: describeStore(cfg)}, nil
+		return &backend{Store: rs, Redis: rs, Signer: signer, Describe: describeStore(cfg)}, nil
 	}
 
 	path := filepath.Join(cfg.DataDir, dbFileName)

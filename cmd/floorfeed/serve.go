@@ -19,6 +19,7 @@ import (
 	"github.com/floorfeed/floorfeed/handlers"
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/metrics"
+	"github.com/floorfeed/floorfeed/photo"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/worker"
@@ -67,6 +68,9 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 		Demo:    &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
 		Jobs:    be,
 		Reindex: be,
+		Photos:  photoStore(cfg, be),
+		Limiter: submitLimiter(cfg, be),
+		Votes:   be,
 		Ready:   be.Ping,
 		Plant:   p,
 		Signer:  be.Signer,
@@ -186,6 +190,7 @@ func (s *server) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	if s.worker != nil {
 		wg.Go(func() { _ = s.worker.Run(workCtx) })
+		wg.Go(func() { photoSweeper(s.cfg, s.be, s.log).Run(workCtx, time.Hour) })
 	}
 
 	var runErr error
@@ -238,14 +243,15 @@ func (s *server) closeAll() {
 // live with their domain (intake for reports). It returns nil when the
 // configuration leaves no pool.
 func newWorker(cfg *Config, be *backend, m *metrics.Metrics, log *slog.Logger) *worker.Worker {
-	reports := intake.NewProcessor(be, time.Now)
+	reports := intake.NewProcessor(be, time.Now, photo.FollowUp)
+	photos := photo.NewProcessor(photoStore(cfg, be), be, log.With("component", "photo"))
 	pools := workerPools(cfg)
 	if len(pools) == 0 {
 		return nil // every pool set to 0: this instance runs no jobs
 	}
 	return worker.New(worker.Deps{
 		Queue:    be,
-		Handlers: map[string]worker.Handler{store.JobProcessReport: reports.Handle},
+		Handlers: map[string]worker.Handler{store.JobProcessReport: reports.Handle, store.JobProcessPhotos: photos.Handle},
 		Log:      log.With("component", "worker"),
 		Observe: func(queue, jobType, outcome string, d time.Duration) {
 			m.JobDuration.WithLabelValues(queue, jobType, outcome).Observe(d.Seconds())

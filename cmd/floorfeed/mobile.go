@@ -1,0 +1,37 @@
+package main
+
+import (
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/floorfeed/floorfeed/handlers"
+	"github.com/floorfeed/floorfeed/photo"
+)
+
+// photosDirName is the embedded store's photo directory under the data dir.
+const photosDirName = "photos"
+
+// photoStore is where be keeps photos: files in the data dir for the
+// embedded store, records in Redis for Redis (every instance serves every
+// photo).
+func photoStore(cfg *Config, be *backend) photo.Store {
+	if be.Redis != nil {
+		return photo.NewRecordStore(be.Redis)
+	}
+	return photo.NewFileStore(filepath.Join(cfg.DataDir, photosDirName))
+}
+
+// submitLimiter is the shared submission limiter with Redis (nil: the
+// handlers' in-memory one, right for the single embedded instance).
+func submitLimiter(cfg *Config, be *backend) handlers.SubmitLimiter {
+	if be.Redis == nil || cfg.SubmitRate <= 0 {
+		return nil
+	}
+	return be.Redis.NewRateLimiter("submit", cfg.SubmitRate, cfg.SubmitBurst)
+}
+
+// photoSweeper deletes photos whose submission never got stored.
+func photoSweeper(cfg *Config, be *backend, log *slog.Logger) *photo.Sweeper {
+	return &photo.Sweeper{Photos: photoStore(cfg, be), Reports: be, Now: time.Now, Log: log.With("component", "photo-sweeper")}
+}
