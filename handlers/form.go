@@ -58,11 +58,12 @@ func (s *Server) handleForm(c echo.Context) error {
 	if !ok {
 		return errNotFound()
 	}
+	// The language first: a bad token's 403 page is in it too.
+	setLang(c, c.QueryParam("lang"))
 	token := c.QueryParam("t")
 	if !s.signer.CheckLineToken(line.ID, token) {
 		return errBadToken()
 	}
-	setLang(c, c.QueryParam("lang"))
 	lang := s.langOf(c)
 	// The page carries its idempotency key. It must come back from the
 	// browser's history on Back (after a post whose answer was lost on bad
@@ -117,7 +118,7 @@ func (s *Server) newFormView(lang i18n.Lang, line plant.Line, token, key string,
 	}
 	station := strings.TrimSpace(in.Station)
 	for _, st := range line.Stations {
-		v.Stations = append(v.Stations, option{Value: st, Label: st, Selected: st == station})
+		v.Stations = append(v.Stations, option{Value: st.ID, Label: st.Name.In(l), AltLabel: st.Name.In(a), Selected: st.ID == station})
 	}
 	role := strings.ToLower(strings.TrimSpace(in.Role))
 	for _, r := range store.Roles {

@@ -561,3 +561,88 @@ func TestSubmitRateLimitPerLine(t *testing.T) {
 		})
 	}
 }
+
+// One case rule for identifiers: severity=HIGH is accepted at submission
+// (stored as high) and in every filter.
+func TestSeverityCaseRule(t *testing.T) {
+	e := newMobileEnv(t, backends.Backend{Name: "bolt", Open: backends.Bolt}, handlers.Config{}, nil)
+	b, _ := json.Marshal(map[string]string{"line": "SX-1", "token": e.signer.LineToken("sx-1"), "title": "loud", "severity": "HIGH", "category": "Equipment"})
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/reports", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if rec := e.do(req); rec.Code != http.StatusCreated {
+		t.Fatalf("submit severity=HIGH = %d %s, want 201", rec.Code, rec.Body)
+	}
+	for _, q := range []string{"severity=HIGH", "severity=high", "min_severity=HIGH", "line=SX-1&severity=HIGH", "category=EQUIPMENT"} {
+		rec := e.apiGet("/api/v1/reports?" + q)
+		var page struct {
+			Reports []struct {
+				Severity string `json:"severity"`
+			} `json:"reports"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil || rec.Code != http.StatusOK || len(page.Reports) != 1 || page.Reports[0].Severity != "high" {
+			t.Errorf("GET ?%s = %d %s, want the one report, severity high", q, rec.Code, rec.Body)
+		}
+	}
+	if rec := e.apiGet("/api/v1/reports?severity=HUGE"); rec.Code != http.StatusBadRequest {
+		t.Errorf("GET ?severity=HUGE = %d, want 400", rec.Code)
+	}
+}
+
+// Text hygiene on every path: JSON, form-encoded and multipart submissions
+// store no control or bidi override characters.
+func TestTextHygieneEveryPath(t *testing.T) {
+	e := newMobileEnv(t, backends.Backend{Name: "bolt", Open: backends.Bolt}, handlers.Config{}, nil)
+	dirty := "pump\x00 \u202Eleaks\a"
+	body := "first\r\nsecond\x1b[0m\u2066"
+	tok := e.signer.LineToken("sx-1")
+	var ids []string
+	// JSON (escaped, so the slow decoder path), form-encoded, multipart.
+	jb, _ := json.Marshal(map[string]string{"line": "sx-1", "token": tok, "title": dirty, "body": body})
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/reports", bytes.NewReader(jb))
+	req.Header.Set("Content-Type", "application/json")
+	recs := []*httptest.ResponseRecorder{e.do(req)}
+	form := url.Values{"line": {"sx-1"}, "token": {tok}, "title": {dirty}, "body": {body}}
+	req = httptest.NewRequest(http.MethodPost, "/api/v1/reports", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	recs = append(recs, e.do(req), e.submitPhotos("", map[string]string{"title": dirty, "body": body}))
+	for i, rec := range recs {
+		var sub struct{ ID string }
+		if err := json.Unmarshal(rec.Body.Bytes(), &sub); rec.Code != http.StatusCreated || err != nil {
+			t.Fatalf("path %d = %d %s", i, rec.Code, rec.Body)
+		}
+		ids = append(ids, sub.ID)
+	}
+	for i, id := range ids {
+		r, err := e.st.Report(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Title != "pump leaks" || r.Body != "first\nsecond[0m" {
+			t.Errorf("path %d stored title %q body %q, want %q %q", i, r.Title, r.Body, "pump leaks", "first\nsecond[0m")
+		}
+	}
+}
+
+// Stations show in both languages on the form; the report stores the id.
+func TestFormStationsBilingual(t *testing.T) {
+	e := newMobileEnv(t, backends.Backend{Name: "bolt", Open: backends.Bolt}, handlers.Config{}, nil)
+	req := httptest.NewRequest(http.MethodGet, "/r/sx-1?lang=en&t="+url.QueryEscape(e.signer.LineToken("sx-1")), nil)
+	page := e.do(req).Body.String()
+	if !strings.Contains(page, `<option value="混合澄清槽 A">Mixer-settler A / 混合澄清槽 A</option>`) {
+		t.Errorf("form (en) lacks the bilingual station option:\n%s", page)
+	}
+}
+
+// A forged or stale token gets a 403 page in the reader's language that
+// says to scan the sticker again.
+func TestBadTokenPage(t *testing.T) {
+	e := newMobileEnv(t, backends.Backend{Name: "bolt", Open: backends.Bolt}, handlers.Config{}, nil)
+	for lang, want := range map[string]string{"zh": "请重新扫描产线上张贴的二维码贴纸", "en": "scan the QR sticker at the line again"} {
+		req := httptest.NewRequest(http.MethodGet, "/r/sx-1?t=stale&lang="+lang, nil)
+		req.Header.Set("Accept", "text/html")
+		rec := e.do(req)
+		if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), want) || !strings.Contains(rec.Header().Get("Content-Type"), "text/html") {
+			t.Errorf("GET form with a stale token (%s) = %d %q, want a 403 page saying %q", lang, rec.Code, rec.Body, want)
+		}
+	}
+}

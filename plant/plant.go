@@ -47,7 +47,7 @@ type Line struct {
 	ID       string   `yaml:"id" json:"id"`
 	Site     string   `yaml:"site" json:"site"`
 	Name     Name     `yaml:"name" json:"name"`
-	Stations []string `yaml:"stations" json:"stations"`
+	Stations []Station `yaml:"stations" json:"stations"`
 	Team     string   `yaml:"team" json:"team"` // owning R&D team
 }
 
@@ -187,6 +187,9 @@ func (p *Plant) validate() error {
 			return fmt.Errorf("lines[%d] (%s): unknown site %q", i, l.ID, l.Site)
 		case l.Team != "" && !teams[l.Team]:
 			return fmt.Errorf("lines[%d] (%s): unknown team %q", i, l.ID, l.Team)
+		}
+		if err := validateStations(i, l); err != nil {
+			return err
 		}
 	}
 	return nil
