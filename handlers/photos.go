@@ -37,7 +37,7 @@ const (
 
 // DefaultUploadMemory bounds the photo bytes all submissions together hold
 // in memory while they are read and stored.
-const DefaultUploadMemory = 96 << 20
+const DefaultUploadMemory = 64 << 20
 
 // uploadChunk is how much of the upload budget a photo part takes at a time.
 const uploadChunk = 256 << 10

@@ -44,11 +44,11 @@ type Site struct {
 
 // Line is a production line; each has a QR code.
 type Line struct {
-	ID       string   `yaml:"id" json:"id"`
-	Site     string   `yaml:"site" json:"site"`
-	Name     Name     `yaml:"name" json:"name"`
+	ID       string    `yaml:"id" json:"id"`
+	Site     string    `yaml:"site" json:"site"`
+	Name     Name      `yaml:"name" json:"name"`
 	Stations []Station `yaml:"stations" json:"stations"`
-	Team     string   `yaml:"team" json:"team"` // owning R&D team
+	Team     string    `yaml:"team" json:"team"` // owning R&D team
 }
 
 // Category is a kind of report.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"log/slog"
+	"math"
+	"runtime/debug"
 	"path/filepath"
 	"time"
 
@@ -34,4 +36,19 @@ func submitLimiter(cfg *Config, be *backend) handlers.SubmitLimiter {
 // photoSweeper deletes photos whose submission never got stored.
 func photoSweeper(cfg *Config, be *backend, log *slog.Logger) *photo.Sweeper {
 	return &photo.Sweeper{Photos: photoStore(cfg, be), Reports: be, Now: time.Now, Log: log.With("component", "photo-sweeper")}
+}
+
+// defaultMemoryLimit is the Go heap's soft limit when GOMEMLIMIT is not
+// set: with the upload budget (handlers.DefaultUploadMemory) and the photo
+// job's decode budget (photo.DecodeBudget) bounding what is live, it keeps
+// the garbage collector from letting the heap grow to twice that while
+// decompression bombs and 10 MB uploads arrive (peak RSS under 400 MB,
+// BenchmarkPeakMemory).
+const defaultMemoryLimit = 360 << 20
+
+// setMemoryLimit applies defaultMemoryLimit unless GOMEMLIMIT set one.
+func setMemoryLimit() {
+	if debug.SetMemoryLimit(-1) == math.MaxInt64 {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 }
