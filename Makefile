@@ -12,15 +12,18 @@ run:
 	$(GO) build -o bin/floorfeed-run ./cmd/floorfeed
 	exec ./bin/floorfeed-run serve
 
-## test: vet, then every test with the race detector (needs redis-server on PATH; CI=true makes its absence fatal)
+## test: vet, then every test with the race detector (needs redis-server on PATH; CI=true makes its absence fatal), then a 10 s fuzz of the photo upload parser
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 8m $(PKGS)
+	$(GO) test -run '^$$' -fuzz FuzzUpload -fuzztime 10s ./photo/
 
 ## bench: JSON submissions at 64 connections, Redis and embedded, against a bare Echo+Redis handler
 bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkSubmitHTTP' -benchtime 1x -timeout 20m ./cmd/floorfeed
 	$(GO) test -run '^$$' -bench 'BenchmarkSubmit' -benchtime 3s ./store/...
+	$(GO) test -run '^$$' -bench 'BenchmarkSubmitPhotoHTTP|BenchmarkPeakMemory|BenchmarkRedisPhotoMemory' -benchtime 1x -timeout 20m ./cmd/floorfeed
+	$(GO) test -run '^$$' -bench 'BenchmarkProcess' -benchtime 10x ./photo/
 
 ## build: a static binary in ./bin
 build:

@@ -3,8 +3,8 @@ package main
 import (
 	"log/slog"
 	"math"
-	"runtime/debug"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/floorfeed/floorfeed/handlers"
