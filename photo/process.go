@@ -106,20 +106,23 @@ func boxYCbCr(src *image.YCbCr, k int) *image.RGBA {
 	b := src.Bounds()
 	w, h := b.Dx()/k, b.Dy()/k
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	hs, vs := chromaShift(src.SubsampleRatio)
+	cx0, cy0 := b.Min.X>>hs, b.Min.Y>>vs
 	n := uint32(k * k)
 	for dy := 0; dy < h; dy++ {
+		y0 := b.Min.Y + dy*k
 		for dx := 0; dx < w; dx++ {
 			var sy, scb, scr uint32
-			x0, y0 := b.Min.X+dx*k, b.Min.Y+dy*k
+			x0 := b.Min.X + dx*k
 			for y := y0; y < y0+k; y++ {
-				yi := src.YOffset(x0, y)
-				for x := 0; x < k; x++ {
-					sy += uint32(src.Y[yi+x])
-				}
-				for x := x0; x < x0+k; x++ {
-					ci := src.COffset(x, y)
-					scb += uint32(src.Cb[ci])
-					scr += uint32(src.Cr[ci])
+				yi := (y-b.Min.Y)*src.YStride + (x0 - b.Min.X)
+				ci := ((y >> vs) - cy0) * src.CStride
+				row := src.Y[yi : yi+k : yi+k]
+				for x := range row {
+					sy += uint32(row[x])
+					c := ci + ((x0 + x) >> hs) - cx0
+					scb += uint32(src.Cb[c])
+					scr += uint32(src.Cr[c])
 				}
 			}
 			r, g, bl := color.YCbCrToRGB(uint8(sy/n), uint8(scb/n), uint8(scr/n))
@@ -128,6 +131,24 @@ func boxYCbCr(src *image.YCbCr, k int) *image.RGBA {
 		}
 	}
 	return dst
+}
+
+// chromaShift is the log2 of a subsample ratio's horizontal and vertical
+// chroma subsampling.
+func chromaShift(r image.YCbCrSubsampleRatio) (hs, vs int) {
+	switch r {
+	case image.YCbCrSubsampleRatio422:
+		return 1, 0
+	case image.YCbCrSubsampleRatio420:
+		return 1, 1
+	case image.YCbCrSubsampleRatio440:
+		return 0, 1
+	case image.YCbCrSubsampleRatio411:
+		return 2, 0
+	case image.YCbCrSubsampleRatio410:
+		return 2, 1
+	}
+	return 0, 0
 }
 
 // boxRGBA shrinks src by k in both directions.
@@ -212,38 +233,37 @@ func orient8(img image.Image, o int) image.Image {
 		dw, dh = h, w
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
-	src, fast := img.(*image.RGBA)
-	if !fast {
-		src, fast = toRGBA(img), true
+	src, ok := img.(*image.RGBA)
+	if !ok {
+		src = toRGBA(img)
 		b = src.Bounds()
 	}
+	// Source pixel (x, y) goes to dst (dx, dy) = (ax·x + bx·y + cx, ay·x + by·y + cy).
+	var ax, bx, cx, ay, by, cy int
+	switch o {
+	case 2:
+		ax, cx, by = -1, w-1, 1
+	case 3:
+		ax, cx, by, cy = -1, w-1, -1, h-1
+	case 4:
+		ax, by, cy = 1, -1, h-1
+	case 5:
+		bx, ay = 1, 1
+	case 6:
+		bx, cx, ay = -1, h-1, 1
+	case 7:
+		bx, cx, ay, cy = -1, h-1, -1, w-1
+	case 8:
+		bx, ay, cy = 1, -1, w-1
+	}
+	step := 4*ax + dst.Stride*ay // dst offset change per source x
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			var dx, dy int
-			switch o {
-			case 2:
-				dx, dy = w-1-x, y
-			case 3:
-				dx, dy = w-1-x, h-1-y
-			case 4:
-				dx, dy = x, h-1-y
-			case 5:
-				dx, dy = y, x
-			case 6:
-				dx, dy = h-1-y, x
-			case 7:
-				dx, dy = h-1-y, w-1-x
-			case 8:
-				dx, dy = y, w-1-x
-			}
-			d := dst.PixOffset(dx, dy)
-			if fast {
-				s := src.PixOffset(b.Min.X+x, b.Min.Y+y)
-				copy(dst.Pix[d:d+4], src.Pix[s:s+4])
-				continue
-			}
-			c := color.RGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.RGBA)
-			dst.Pix[d], dst.Pix[d+1], dst.Pix[d+2], dst.Pix[d+3] = c.R, c.G, c.B, c.A
+		d := dst.PixOffset(bx*y+cx, by*y+cy)
+		s := src.PixOffset(b.Min.X, b.Min.Y+y)
+		row := src.Pix[s : s+4*w : s+4*w]
+		for x := 0; x < len(row); x += 4 {
+			copy(dst.Pix[d:d+4:d+4], row[x:x+4:x+4])
+			d += step
 		}
 	}
 	return dst
