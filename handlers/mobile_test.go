@@ -469,6 +469,15 @@ func TestVoteRateLimited(t *testing.T) {
 			t.Error("429 without Retry-After")
 		}
 	}
+	// The no-JS form's post gets a page, not JSON.
+	form := url.Values{"token": {tok}, "device_id": {"dev-9"}, "lang": {"en"}}
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/reports/"+id+"/votes", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "text/html")
+	rec := e.do(req)
+	if rec.Code != http.StatusTooManyRequests || !strings.Contains(rec.Header().Get("Content-Type"), "text/html") || !strings.Contains(rec.Body.String(), "Too many") {
+		t.Errorf("limited form vote = %d %s %q, want a 429 page", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+	}
 }
 
 // With JavaScript off, the form lists the open reports, each with a plain
