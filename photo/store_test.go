@@ -128,7 +128,7 @@ func mustReport(t *testing.T, st store.Store, at time.Time, photos []store.Photo
 		Report: store.Report{ID: id, Code: store.NewCode(), Receipt: "r-" + id, Line: "sx-1", Category: "other",
 			Severity: store.SeverityLow, Title: "t", Status: store.StatusNew, CreatedAt: at, UpdatedAt: at, Photos: photos},
 		IdempotencyKey: "k-" + id, PayloadHash: "h",
-		Job:            store.Job{ID: store.NewID(at), Type: store.JobProcessReport, ReportID: id, EnqueuedAt: at},
+		Job: store.Job{ID: store.NewID(at), Type: store.JobProcessReport, ReportID: id, EnqueuedAt: at},
 	})
 	if err != nil {
 		t.Fatalf("Submit: %v", err)
