@@ -61,12 +61,22 @@ func Process(orig []byte) (Processed, error) {
 
 	var out Processed
 	out.Width, out.Height = full.Bounds().Dx(), full.Bounds().Dy()
-	if out.Full, err = encode(full); err != nil {
+	// The thumbnail is made from the full image while that is encoded
+	// (both only read it): a photo job takes the time of the longer one.
+	tw, th := fit(out.Width, out.Height, ThumbSide)
+	var thumbErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		out.Thumb, thumbErr = encode(scale(reduce(full, 2*ThumbSide), tw, th))
+	}()
+	out.Full, err = encode(full)
+	<-done
+	if err != nil {
 		return Processed{}, err
 	}
-	tw, th := fit(out.Width, out.Height, ThumbSide)
-	if out.Thumb, err = encode(scale(reduce(full, 2*ThumbSide), tw, th)); err != nil {
-		return Processed{}, err
+	if thumbErr != nil {
+		return Processed{}, thumbErr
 	}
 	return out, nil
 }
