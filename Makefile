@@ -12,10 +12,11 @@ run:
 	$(GO) build -o bin/floorfeed-run ./cmd/floorfeed
 	exec ./bin/floorfeed-run serve
 
-## test: vet, then every test with the race detector (needs redis-server on PATH; CI=true makes its absence fatal)
+## test: vet, then every test with the race detector (needs redis-server on PATH; CI=true makes its absence fatal), then a 10 s fuzz of the photo upload parser
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 8m $(PKGS)
+	$(GO) test -run '^$$' -fuzz FuzzUpload -fuzztime 10s ./photo/
 
 ## bench: JSON submissions at 64 connections, Redis and embedded, against a bare Echo+Redis handler
 bench:
@@ -29,6 +30,8 @@ SOAK_DURATION ?= 60s
 soak:
 	$(GO) build -o bin/floorfeed-soak-target ./cmd/floorfeed
 	$(GO) run ./cmd/floorfeed-soak --bin bin/floorfeed-soak-target --duration $(SOAK_DURATION)
+	$(GO) test -run '^$$' -bench 'BenchmarkSubmitPhotoHTTP|BenchmarkPeakMemory|BenchmarkRedisPhotoMemory' -benchtime 1x -timeout 20m ./cmd/floorfeed
+	$(GO) test -run '^$$' -bench 'BenchmarkProcess' -benchtime 10x ./photo/
 
 ## build: a static binary in ./bin
 build:

@@ -109,7 +109,7 @@ func (s *Server) handleAdminLines(c echo.Context) error {
 	out := make([]AdminLine, 0, len(s.plant.Lines))
 	for _, l := range s.plant.Lines {
 		out = append(out, AdminLine{
-			ID: l.ID, Site: l.Site, NameZH: l.Name.ZH, NameEN: l.Name.EN, Team: l.Team, Stations: l.Stations,
+			ID: l.ID, Site: l.Site, NameZH: l.Name.ZH, NameEN: l.Name.EN, Team: l.Team, Stations: l.StationIDs(),
 			FormURL: FormURL(base, l.ID, s.signer),
 		})
 	}

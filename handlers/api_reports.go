@@ -77,10 +77,7 @@ func newAPIReport(r store.Report) apiReport {
 		Title: r.Title, Body: r.Body, Station: r.Station, Role: r.Role, Reporter: r.Reporter,
 		Contact: r.Contact, Lang: r.Lang, Status: r.Status, Team: r.Team, Votes: r.Votes,
 		Reply: r.Reply, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ProcessedAt: r.ProcessedAt,
-		Photos: r.Photos, History: r.History,
-	}
-	if v.Photos == nil {
-		v.Photos = []store.Photo{}
+		Photos: apiPhotos(r), History: r.History,
 	}
 	if v.History == nil {
 		v.History = []store.Event{}
@@ -271,7 +268,7 @@ func (s *Server) parseFilter(c echo.Context) (store.Filter, error) {
 		}
 	}
 	if v := q.Get("min_severity"); v != "" {
-		f.MinSeverity = store.Severity(v)
+		f.MinSeverity = store.Severity(strings.ToLower(strings.TrimSpace(v))) // one case rule: see filterValues
 		if len(q["min_severity"]) > 1 || !slices.Contains(store.Severities, f.MinSeverity) {
 			bad["min_severity"] = store.CodeInvalid
 		}
@@ -314,10 +311,14 @@ const maxFilterValues = 50
 // are dropped). Each must be a value the field can have: one of fd.Enum, or
 // an id the plant file defines. It returns the values, or a validation code.
 func (s *Server) filterValues(fd store.Field, raw []string) ([]string, string) {
+	// Identifiers are case-insensitive everywhere, as at submission
+	// (intake.Normalize): severity=HIGH filters like severity=high, and
+	// plant ids are lower-case.
 	var vals []string
 	for _, r := range raw {
+		r = strings.ToLower(r)
 		if !fd.Multi {
-			vals = append(vals, r)
+			vals = append(vals, strings.TrimSpace(r))
 			continue
 		}
 		for _, v := range strings.Split(r, ",") {

@@ -272,7 +272,7 @@ func wantsHTML(c echo.Context) bool {
 	switch c.Path() {
 	case routeForm, routeStatusPage:
 		return true
-	case routeReports:
+	case routeReports, routeReportVote:
 		return isBrowserFormPost(c.Request())
 	case routeUnmatched:
 		return acceptsHTML(c.Request()) && !strings.HasPrefix(c.Request().URL.Path, "/api/")

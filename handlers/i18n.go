@@ -97,6 +97,9 @@ func (cat catalog) fieldMessage(lang i18n.Lang, field, code string) string {
 		}
 	case store.CodeRequired, store.CodeInvalid, store.CodeUnknown, fieldCodeType, fieldCodeNotAllowed, fieldCodeNotAParameter:
 	default:
+		if msg, ok := cat.fieldCodeMessage(lang, code); ok {
+			return msg
+		}
 		code = store.CodeInvalid
 	}
 	return cat.msg(lang, "fieldcode."+code, label)
@@ -167,7 +170,7 @@ func newCatalog() catalog {
 		"form.already_sent":               {"这份表单已经提交过（内容与现在不同）。如果要把现在的内容作为一份新报告提交，请再点一次提交。", "This form was already sent, with other content. To send what you see now as a new report, press Submit report again."},
 		"err." + codeValidation:           {"提交的内容有误，请检查标出的字段。", "Some fields need attention."},
 		"err." + codeBadRequest:           {"无法读取请求内容。", "The request could not be read."},
-		"err." + codeBadToken:             {"二维码链接无效，请重新扫描产线上张贴的二维码。", "This QR link is not valid. Please scan the code posted at the line again."},
+		"err." + codeBadToken:             {"二维码链接无效（可能是伪造的或已过期）。请重新扫描产线上张贴的二维码贴纸。", "This QR link is not valid (forged, or from an old sticker). Please scan the QR sticker at the line again."},
 		"err." + codeUnauthorized:         {"需要有效的访问令牌。", "A valid access token is required."},
 		"err." + codeForbidden:            {"无权访问。", "Access denied."},
 		"err." + codeNotFound:             {"未找到该页面或记录。", "Not found."},
@@ -209,5 +212,8 @@ func newCatalog() catalog {
 		cat[k] = v
 	}
 	maps.Copy(cat, phoneMessages())
+	for k, v := range mobileMessages() {
+		cat[k] = v
+	}
 	return cat
 }

@@ -380,10 +380,10 @@ func TestSubmitMultipartLimit(t *testing.T) {
 		t.Errorf("POST multipart with a 3 MiB photo = %d %s, want 201", rec.Code, rec.Body)
 	}
 	// Over the multipart limit, streamed: 413.
-	ct, body = multipartBody(t, fields, map[string][]byte{"photo": make([]byte, 21<<20)})
+	ct, body = multipartBody(t, fields, map[string][]byte{"photo": make([]byte, 33<<20)})
 	r = httptest.NewRequest(http.MethodPost, "/api/v1/reports", unsizedReader{body})
 	r.Header.Set("Content-Type", ct)
-	wantError(t, "POST multipart with a 21 MiB photo", e.do(r), http.StatusRequestEntityTooLarge, "too_large")
+	wantError(t, "POST multipart with a 33 MiB photo", e.do(r), http.StatusRequestEntityTooLarge, "too_large")
 	// An over-long text field is refused without reading it all.
 	ct, body = multipartBody(t, map[string]string{"line": "sx-1", "body": strings.Repeat("y", 40<<10)}, nil)
 	r = httptest.NewRequest(http.MethodPost, "/api/v1/reports", body)

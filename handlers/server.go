@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -25,6 +26,7 @@ import (
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/metrics"
 	"github.com/floorfeed/floorfeed/pdfdoc"
+	"github.com/floorfeed/floorfeed/photo"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/signing"
 	"github.com/floorfeed/floorfeed/static"
@@ -38,7 +40,7 @@ const (
 	DefaultBodyLimit = 1 << 20 // 1 MiB
 	// DefaultMultipartBodyLimit bounds multipart bodies, which will carry
 	// phone photos (a few downscaled images).
-	DefaultMultipartBodyLimit = 20 << 20 // 20 MiB
+	DefaultMultipartBodyLimit = 32 << 20 // 32 MiB: three 10 MB photos and the fields
 )
 
 // Route patterns. The public ones are a contract (printed QR codes and
@@ -89,6 +91,9 @@ type Config struct {
 	// MetricsElsewhere: /metrics is served on a listener of its own
 	// (MetricsHandler), not by this handler.
 	MetricsElsewhere bool
+	// UploadMemory bounds the photo bytes held in memory by all
+	// submissions being read at once; 0 means DefaultUploadMemory.
+	UploadMemory int64
 	// TimeZone interprets date-only filters (from=2026-11-02) and formats
 	// times on HTML pages; nil means UTC.
 	TimeZone *time.Location
@@ -170,6 +175,14 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	// Log receives request logs and errors; nil discards them.
 	Log *slog.Logger
+	// Photos stores the photos of submissions (photos.go); nil drops them.
+	Photos photo.Store
+	// Limiter counts new submissions when Config.SubmitRate is set; nil
+	// means an in-memory one (right for one instance; with Redis, pass
+	// redisstore's, shared by every instance).
+	Limiter SubmitLimiter
+	// Votes stores "me too" votes (votes.go); nil answers their routes 404.
+	Votes VoteStore
 	// Now is the clock for rate limiting and history time stamps; nil means
 	// time.Now.
 	Now    func() time.Time
@@ -178,25 +191,30 @@ type Deps struct {
 
 // Server is Floorfeed's HTTP handler.
 type Server struct {
-	e          *echo.Echo
-	intake     *intake.Service
-	reports    ReportReader
-	tokens     TokenAuth
-	demo       DemoLoader
-	jobs       DeadJobs
-	reindex    Reindexer
-	dump       Dumper
-	ready      func(context.Context) error
-	durability string
-	plant      *plant.Plant
-	signer     *signing.Signer
-	metrics    *metrics.Metrics
-	log        *slog.Logger
-	now        func() time.Time
-	cfg        Config
-	limiter    *ipLimiter // nil: no submission rate limit
-	replays    ReplayFinder
-	triage     Triager
+	e            *echo.Echo
+	intake       *intake.Service
+	reports      ReportReader
+	tokens       TokenAuth
+	demo         DemoLoader
+	jobs         DeadJobs
+	reindex      Reindexer
+	dump         Dumper
+	ready        func(context.Context) error
+	durability   string
+	plant        *plant.Plant
+	signer       *signing.Signer
+	metrics      *metrics.Metrics
+	log          *slog.Logger
+	now          func() time.Time
+	cfg          Config
+	replays      ReplayFinder
+	triage       Triager
+	limiter      SubmitLimiter // nil: no submission rate limit
+	photos       photo.Store
+	uploadBudget *photo.Budget
+	votes        *voteService
+	gzip         gzipPool
+	gzAssets     sync.Map // asset URL → *gzAsset
 	// submitting serialises this instance's submissions of one idempotency
 	// key while a rate limit applies (see limitSubmission).
 	submitting *keyLocks
@@ -310,9 +328,13 @@ func New(d Deps) (*Server, error) {
 		if s.replays == nil {
 			return nil, errors.New("handlers.New: missing Replays (needed with a SubmitRate: a replay is answered from the store, never rate limited)")
 		}
-		s.limiter = newIPLimiter(s.cfg.SubmitRate, s.cfg.SubmitBurst)
+		s.limiter = d.Limiter
+		if s.limiter == nil {
+			s.limiter = memLimiter{newIPLimiter(s.cfg.SubmitRate, s.cfg.SubmitBurst)}
+		}
 		s.submitting = newKeyLocks()
 	}
+	s.setupMobile(d)
 	if s.assets, err = static.New(); err != nil {
 		return nil, fmt.Errorf("handlers.New: %w", err)
 	}
@@ -328,7 +350,7 @@ func New(d Deps) (*Server, error) {
 	// Every response: request id, the headers every response carries (with
 	// strict defaults for URLs no area claims), one log line and metrics,
 	// panics as 500s, bounded bodies.
-	e.Use(s.requestID, s.baseHeaders, s.observe, s.recoverPanic(), s.bodyLimit)
+	e.Use(s.requestID, s.baseHeaders, s.observe, s.compress, s.recoverPanic(), s.bodyLimit)
 
 	s.registerPageRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.pagePolicy}})
 	s.registerPublicAPIRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy}})
@@ -400,6 +422,7 @@ func (s *Server) registerPageRoutes(g routeGroup) {
 func (s *Server) registerPublicAPIRoutes(g routeGroup) {
 	g.POST(routeReports, s.handleReportCreate)
 	g.GET(routeReceipt, s.handleReceipt)
+	s.registerVoteRoutes(g)
 }
 
 // registerAuthAPIRoutes adds the API for R&D tools; g requires a Bearer
@@ -410,6 +433,7 @@ func (s *Server) registerAuthAPIRoutes(g routeGroup) {
 	g.PATCH(routeReport, s.handleReportPatch)
 	g.GET(routeDeliveries, s.handleDeliveryList)
 	s.registerQRRoutes(g) // api_qr.go
+	s.registerPhotoRoutes(g)
 }
 
 // registerStaticRoutes adds the browser's files of package static under

@@ -44,11 +44,11 @@ type Site struct {
 
 // Line is a production line; each has a QR code.
 type Line struct {
-	ID       string   `yaml:"id" json:"id"`
-	Site     string   `yaml:"site" json:"site"`
-	Name     Name     `yaml:"name" json:"name"`
-	Stations []string `yaml:"stations" json:"stations"`
-	Team     string   `yaml:"team" json:"team"` // owning R&D team
+	ID       string    `yaml:"id" json:"id"`
+	Site     string    `yaml:"site" json:"site"`
+	Name     Name      `yaml:"name" json:"name"`
+	Stations []Station `yaml:"stations" json:"stations"`
+	Team     string    `yaml:"team" json:"team"` // owning R&D team
 }
 
 // Category is a kind of report.
@@ -198,6 +198,9 @@ func (p *Plant) validate() error {
 			return fmt.Errorf("lines[%d] (%s): unknown site %q", i, l.ID, l.Site)
 		case l.Team != "" && !teams[l.Team]:
 			return fmt.Errorf("lines[%d] (%s): unknown team %q", i, l.ID, l.Team)
+		}
+		if err := validateStations(i, l); err != nil {
+			return err
 		}
 	}
 	return nil

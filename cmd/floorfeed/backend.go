@@ -24,6 +24,8 @@ type backend struct {
 	store.Store
 	Signer   *signing.Signer
 	Embedded bool
+	// Redis is the Redis store when that is the backend (nil: embedded).
+	Redis *redisstore.Store
 	// Describe says which backend runs, for the start-up log.
 	Describe string
 	// Secret is the installation secret the signer was made from.
@@ -103,7 +105,7 @@ func openBackend(ctx context.Context, cfg *Config, log *slog.Logger, o openOptio
 		if w := redisstore.DurabilityWarning(durability); w != "" {
 			log.Warn("redis persistence: acknowledged reports can be lost", "durability", durability, "advice", w, "err", derr)
 		}
-		return &backend{Store: rs, Signer: signer, Secret: secret, Describe: describeStore(cfg), Durability: durability}, nil
+		return &backend{Store: rs, Redis: rs, Signer: signer, Secret: secret, Describe: describeStore(cfg), Durability: durability}, nil
 	}
 
 	path := filepath.Join(cfg.DataDir, dbFileName)

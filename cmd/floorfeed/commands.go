@@ -61,6 +61,7 @@ func setupServe(*flag.FlagSet) action {
 		if x.setLibLogger != nil {
 			x.setLibLogger(log)
 		}
+		setMemoryLimit()
 		srv, err := newServer(ctx, x.cfg, log)
 		if err != nil {
 			return err

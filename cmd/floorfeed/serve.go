@@ -24,6 +24,7 @@ import (
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/metrics"
 	"github.com/floorfeed/floorfeed/netlimit"
+	"github.com/floorfeed/floorfeed/photo"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/schedule"
 	"github.com/floorfeed/floorfeed/store"
@@ -108,6 +109,9 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 		Demo:       &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
 		Jobs:       be,
 		Reindex:    be,
+		Photos:     photoStore(cfg, be),
+		Limiter:    submitLimiter(cfg, be),
+		Votes:      be,
 		Dump:       dumper,
 		Ready:      watched.Ready,
 		Durability: be.Durability,
@@ -255,6 +259,7 @@ func (s *server) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	if s.worker != nil {
 		wg.Go(func() { _ = s.worker.Run(workCtx) })
+		wg.Go(func() { photoSweeper(s.cfg, s.be, s.log).Run(workCtx, time.Hour) })
 	}
 	if s.scheduler != nil {
 		wg.Go(func() { _ = s.scheduler.Run(workCtx) })
@@ -316,9 +321,11 @@ func (s *server) closeAll() {
 // live with their domain (intake for reports). It returns nil when the
 // configuration leaves no pool.
 func newWorker(cfg *Config, be *backend, p *plant.Plant, m *metrics.Metrics, log *slog.Logger) *worker.Worker {
-	reports := intake.NewProcessor(be, time.Now, alert.FollowUp).IndexCodes(intake.NewCodes(be))
+	reports := intake.NewProcessor(be, time.Now, alert.FollowUp, photo.FollowUp).IndexCodes(intake.NewCodes(be))
+	photos := photo.NewProcessor(photoStore(cfg, be), be, log.With("component", "photo"))
 	handlers := deliveryHandlers(cfg, be, p, log) // alerts, e-mail, briefs (delivery.go)
 	handlers[store.JobProcessReport] = reports.Handle
+	handlers[store.JobProcessPhotos] = photos.Handle
 	pools := workerPools(cfg)
 	if len(pools) == 0 {
 		return nil // every pool set to 0: this instance runs no jobs
