@@ -15,8 +15,9 @@ import (
 const ReindexBatch = 5000
 
 // reindexWriters is how many writes Reindex keeps in flight: bbolt commits
-// concurrent writes together, Redis pipelines them over its pool.
-const reindexWriters = 16
+// the writes waiting together (up to 256 in one fsync), Redis spreads them
+// over its connection pool.
+const reindexWriters = 128
 
 // Reports walks reports: it calls yield for each one and stops at yield's
 // first error, returning it.

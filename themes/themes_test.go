@@ -12,6 +12,7 @@ import (
 
 	"github.com/floorfeed/floorfeed/demo"
 	"github.com/floorfeed/floorfeed/plant"
+	"github.com/floorfeed/floorfeed/store"
 )
 
 // Quality bars for the labelled pairs. Precision is held higher than
@@ -358,4 +359,13 @@ func BenchmarkGroup10k(b *testing.B) {
 		n = len(Group(docs, g))
 	}
 	b.ReportMetric(float64(n), "themes")
+}
+
+func TestDocOf(t *testing.T) {
+	at := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	r := store.Report{ID: "id1", Title: "泵漏油", Body: "机封漏油", Line: "sx-1", Severity: store.SeverityHigh, Votes: 3, CreatedAt: at}
+	want := Doc{ID: "id1", Text: "泵漏油\n机封漏油", Line: "sx-1", Severity: "high", Votes: 3, CreatedAt: at}
+	if got := DocOf(r); got != want {
+		t.Errorf("DocOf = %+v, want %+v", got, want)
+	}
 }
