@@ -30,7 +30,8 @@ const benchReports = 100000
 const benchSpan = 365 * 24 * time.Hour
 
 // benchQueries are the queries timed: common and rare terms, in both
-// languages, several terms (AND), and a term nobody wrote.
+// languages, several terms (AND), terms that never meet (the whole
+// driver list is walked), and a term nobody wrote.
 var benchQueries = []struct{ name, q string }{
 	{"common-zh-温度", "温度"},
 	{"common-en-temperature", "temperature"},
@@ -39,6 +40,9 @@ var benchQueries = []struct{ name, q string }{
 	{"mid-cross-anode-effect", "anode effect"},
 	{"rare-zh-叉车", "叉车"},
 	{"rare-en-sludge", "grinding sludge"},
+	{"rarest-zh-萃余液返混", "萃余液返混"},
+	{"rarest-en-raffinate", "raffinate"},
+	{"empty-and-托轮+叉车", "托轮 叉车"},
 	{"rare-and-common-托轮+温度", "托轮 温度"},
 	{"bigram-尾温", "尾温"},
 	{"none-zzz", "zzzqqq"},
@@ -53,6 +57,9 @@ var benchCorpus = sync.OnceValue(func() []store.Report {
 		// Stretch the generator's four weeks to benchSpan, keeping order.
 		at := now.Add(-time.Duration(float64(now.Sub(it.At)) * float64(benchSpan) / float64(demo.Window)))
 		out[i] = store.Report{ID: store.NewID(at), Title: it.Title, Body: it.Body, CreatedAt: at}
+		if i%5000 == 17 { // 20 reports of a problem nobody else reports
+			out[i].Title, out[i].Body = "萃余液返混 / raffinate back-mixing", "第30级萃余液返混明显 — raffinate back-mixing at stage 30"
+		}
 	}
 	return out
 })

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/floorfeed/floorfeed/store"
@@ -105,25 +106,26 @@ func (ix *Index) flush(ctx context.Context, postings map[[2]string][]string, doc
 	for k := range postings {
 		keys = append(keys, k)
 	}
+	// Bucket first, token second: writes in flight at once go to different
+	// tokens' collections, which Redis's optimistic UpdateRecord (a WATCH
+	// on the collection) needs to not retry.
 	slices.SortFunc(keys, func(a, b [2]string) int {
-		if a[0] != b[0] {
-			if a[0] < b[0] {
-				return -1
-			}
-			return 1
+		if c := strings.Compare(a[1], b[1]); c != 0 {
+			return c
 		}
-		if a[1] < b[1] {
-			return -1
-		}
-		if a[1] > b[1] {
-			return 1
-		}
-		return 0
+		return strings.Compare(a[0], b[0])
 	})
 	if err := parallel(ctx, len(keys), func(i int) error {
 		ids := postings[keys[i]]
 		slices.Sort(ids)
-		return ix.mergePosting(ctx, keys[i][0], keys[i][1], slices.Compact(ids), true)
+		ids = slices.Compact(ids)
+		// A fresh index has no record for most buckets: one insert, no
+		// read-modify-write.
+		created, err := ix.rec.CreateRecord(ctx, postingColl(keys[i][0]), keys[i][1], encodeIDs(ids))
+		if err != nil || created {
+			return err
+		}
+		return ix.mergePosting(ctx, keys[i][0], keys[i][1], ids, true)
 	}); err != nil {
 		return err
 	}

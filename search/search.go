@@ -28,6 +28,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/textproc"
 	"github.com/floorfeed/floorfeed/themes"
@@ -229,14 +231,37 @@ func (ix *Index) mergePosting(ctx context.Context, token, bucket string, ids []s
 	return err
 }
 
+// binaryIDs marks a posting value of 16-byte UUIDs (the ids store.NewID
+// makes); any other value is ids as text, one per line, for ids that are
+// not canonical UUIDs.
+const binaryIDs = 0x01
+
 func decodeIDs(b []byte) []string {
 	if len(b) == 0 {
 		return nil
 	}
+	if b[0] == binaryIDs && (len(b)-1)%16 == 0 {
+		out := make([]string, 0, (len(b)-1)/16)
+		for i := 1; i < len(b); i += 16 {
+			out = append(out, uuid.UUID(b[i:i+16]).String())
+		}
+		return out
+	}
 	return strings.Split(string(b), "\n")
 }
 
-func encodeIDs(ids []string) []byte { return []byte(strings.Join(ids, "\n")) }
+func encodeIDs(ids []string) []byte {
+	out := make([]byte, 1, 1+16*len(ids))
+	out[0] = binaryIDs
+	for _, id := range ids {
+		u, err := uuid.Parse(id)
+		if err != nil || u.String() != id {
+			return []byte(strings.Join(ids, "\n"))
+		}
+		out = append(out, u[:]...)
+	}
+	return out
+}
 
 func unionSorted(a, b []string) []string {
 	out := make([]string, 0, len(a)+len(b))

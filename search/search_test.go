@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -251,4 +252,37 @@ func cmpStr(a, b string) int {
 		return 1
 	}
 	return 0
+}
+
+func TestEncodeIDs(t *testing.T) {
+	uuids := []string{store.NewID(base), store.NewID(base.Add(time.Hour))}
+	slices.Sort(uuids)
+	for _, ids := range [][]string{uuids, {"a", "b-1"}, {uuids[0], "not-a-uuid"}, {strings.ToUpper(uuids[0])}} {
+		b := encodeIDs(ids)
+		if got := decodeIDs(b); !slices.Equal(got, ids) {
+			t.Errorf("decodeIDs(encodeIDs(%v)) = %v", ids, got)
+		}
+	}
+	if b := encodeIDs(uuids); len(b) != 1+16*len(uuids) {
+		t.Errorf("encodeIDs(UUIDs) is %d bytes, want %d", len(b), 1+16*len(uuids))
+	}
+}
+
+func TestBucketOrder(t *testing.T) {
+	var ids []string
+	for i := range 200 {
+		ids = append(ids, store.NewID(base.Add(time.Duration(i)*97*time.Minute)))
+	}
+	slices.Sort(ids)
+	buckets := map[string]bool{}
+	for i := 1; i < len(ids); i++ {
+		if bucketOf(ids[i-1]) > bucketOf(ids[i]) {
+			t.Fatalf("bucketOf(%s) > bucketOf(%s)", ids[i-1], ids[i])
+		}
+		buckets[bucketOf(ids[i])] = true
+	}
+	// 200 × 97 min ≈ 13.5 days: about 17 buckets of 18.6 h.
+	if n := len(buckets); n < 15 || n > 20 {
+		t.Errorf("%d buckets for 13.5 days, want about 17", n)
+	}
 }
