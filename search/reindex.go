@@ -183,3 +183,13 @@ func parallel(ctx context.Context, n int, fn func(i int) error) error {
 	}
 	return ctx.Err()
 }
+
+// Indexed returns how many reports the index holds, for deciding at start
+// whether reports stored before the index existed need a Reindex.
+func (ix *Index) Indexed(ctx context.Context) (int64, error) {
+	n, err := ix.rec.CountRecords(ctx, docsColl)
+	if err != nil {
+		return 0, fmt.Errorf("search: count indexed reports: %w", err)
+	}
+	return n, nil
+}

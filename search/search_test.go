@@ -194,9 +194,15 @@ func testReindex(t *testing.T, st store.Store) {
 	stale := subs[0].Report
 	stale.Title, stale.Body = "旧的标题", "草酸溶解慢"
 	mustAdd(t, ix, stale)
+	if n, err := ix.Indexed(ctx); err != nil || n != 1 {
+		t.Fatalf("Indexed before Reindex = %d, %v; want 1", n, err)
+	}
 	n, err := ix.Reindex(ctx, StoreReports(st))
 	if err != nil || n != 25 {
 		t.Fatalf("Reindex = %d, %v; want 25", n, err)
+	}
+	if n, err := ix.Indexed(ctx); err != nil || n != 25 {
+		t.Fatalf("Indexed after Reindex = %d, %v; want 25", n, err)
 	}
 	if got := mustQuery(t, ix, "阳极效应", Options{}); !slices.Equal(got, anode) {
 		t.Errorf("after Reindex, Query(阳极效应) = %v, want %v", got, anode)
