@@ -135,7 +135,7 @@ func (ix *Index) flush(ctx context.Context, postings map[[2]string][]string, doc
 	}
 	slices.Sort(ids)
 	return parallel(ctx, len(ids), func(i int) error {
-		b, err := json.Marshal(docValue{V: docSchema, Tokens: docs[ids[i]]})
+		b, err := json.Marshal(docValue{V: docSchema, Tokens: compactTokens(docs[ids[i]])})
 		if err != nil {
 			return err
 		}

@@ -53,6 +53,7 @@ func TestIndex(t *testing.T) {
 			t.Run("edit and remove", func(t *testing.T) { testEditRemove(t, New(b.Open(t), nil)) })
 			t.Run("reindex", func(t *testing.T) { testReindex(t, b.Open(t)) })
 			t.Run("concurrent adds", func(t *testing.T) { testConcurrentAdds(t, New(b.Open(t), nil)) })
+			t.Run("related", func(t *testing.T) { testRelated(t, New(b.Open(t), nil)) })
 		})
 	}
 }
@@ -290,5 +291,19 @@ func TestBucketOrder(t *testing.T) {
 	// 200 × 97 min ≈ 13.5 days: about 17 buckets of 18.6 h.
 	if n := len(buckets); n < 15 || n > 20 {
 		t.Errorf("%d buckets for 13.5 days, want about 17", n)
+	}
+}
+
+func testRelated(t *testing.T, ix *Index) {
+	zh := rep(base, "3号泵漏油", "萃取车间3号泵机封处漏油")
+	en := rep(base.Add(time.Minute), "Pump 3 leaking oil", "Oil is leaking from the pump seal.")
+	kiln := rep(base.Add(2*time.Minute), "回转窑温度低", "窑尾温度只有800度")
+	mustAdd(t, ix, zh, en, kiln)
+	got, err := ix.Related(ctxT(t), zh, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []string{en.ID}) {
+		t.Errorf("Related(泵漏油) = %v, want [%s] (the English report, not the kiln, not itself)", got, en.ID)
 	}
 }
