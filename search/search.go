@@ -59,6 +59,9 @@ const (
 	MaxQueryTokens = 16
 )
 
+// addWriters is how many posting updates one Add or Remove has in flight.
+const addWriters = 16
+
 // docSchema is the version of a search.docs value.
 const docSchema = 1
 
@@ -157,21 +160,29 @@ func (ix *Index) Add(ctx context.Context, r store.Report) error {
 		return err
 	}
 	now := ix.Tokens(r)
+	type change struct {
+		token string
+		add   bool
+	}
+	var changes []change
 	for _, t := range now {
-		if _, had := slices.BinarySearch(old, t); had {
-			continue
-		}
-		if err := ix.updatePosting(ctx, t, r.ID, true); err != nil {
-			return fmt.Errorf("search add %s: %w", r.ID, err)
+		if _, had := slices.BinarySearch(old, t); !had {
+			changes = append(changes, change{t, true})
 		}
 	}
 	for _, t := range old {
-		if _, keep := slices.BinarySearch(now, t); keep {
-			continue
+		if _, keep := slices.BinarySearch(now, t); !keep {
+			changes = append(changes, change{t, false})
 		}
-		if err := ix.updatePosting(ctx, t, r.ID, false); err != nil {
-			return fmt.Errorf("search add %s: %w", r.ID, err)
-		}
+	}
+	// The postings are independent records: written at once, bbolt commits
+	// them together (one fsync, not one per token) and Redis overlaps the
+	// round trips (different tokens are different collections: no WATCH
+	// conflict between them).
+	if err := parallel(ctx, len(changes), addWriters, func(i int) error {
+		return ix.updatePosting(ctx, changes[i].token, r.ID, changes[i].add)
+	}); err != nil {
+		return fmt.Errorf("search add %s: %w", r.ID, err)
 	}
 	b, err := json.Marshal(docValue{V: docSchema, Tokens: compactTokens(now)})
 	if err != nil {
@@ -190,10 +201,10 @@ func (ix *Index) Remove(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range old {
-		if err := ix.updatePosting(ctx, t, id, false); err != nil {
-			return fmt.Errorf("search remove %s: %w", id, err)
-		}
+	if err := parallel(ctx, len(old), addWriters, func(i int) error {
+		return ix.updatePosting(ctx, old[i], id, false)
+	}); err != nil {
+		return fmt.Errorf("search remove %s: %w", id, err)
 	}
 	if err := ix.rec.DeleteRecord(ctx, docsColl, id); err != nil {
 		return fmt.Errorf("search remove %s: %w", id, err)
