@@ -32,6 +32,15 @@ type Processor struct {
 	followUps []FollowUp
 	now       func() time.Time
 	codes     *Codes // nil: codes are not indexed
+	after     []func(context.Context, store.Report) error
+}
+
+// AfterProcessing makes p call each fn with every processed report (on
+// every delivery: each fn must be idempotent, e.g. the text index's Add); an
+// error fails the job, which is retried. It returns p.
+func (p *Processor) AfterProcessing(fn ...func(context.Context, store.Report) error) *Processor {
+	p.after = append(p.after, fn...)
+	return p
 }
 
 // IndexCodes makes p record each processed report's code in c, and
@@ -82,6 +91,11 @@ func (p *Processor) Handle(ctx context.Context, j store.Job) error {
 		// Every delivery writes it (idempotent), so a failure is retried
 		// with the job.
 		if err := p.codes.Put(ctx, r.Code, r.ID); err != nil {
+			return fmt.Errorf("process report %s: %w", r.ID, err)
+		}
+	}
+	for _, fn := range p.after {
+		if err := fn(ctx, r); err != nil {
 			return fmt.Errorf("process report %s: %w", r.ID, err)
 		}
 	}

@@ -15,10 +15,11 @@ const (
 	QueueAlert  = "alert"  // alerts for critical reports
 	QueueBrief  = "brief"  // scheduled and requested PDF briefs
 	QueueMail   = "mail"   // outgoing e-mail
+	QueueIndex  = "index"  // the text index of processed reports
 )
 
 // Queues lists every queue, in a fixed order.
-var Queues = []string{QueueReport, QueuePhoto, QueueAlert, QueueBrief, QueueMail}
+var Queues = []string{QueueReport, QueuePhoto, QueueAlert, QueueBrief, QueueMail, QueueIndex}
 
 // KnownQueue reports whether name is one of Queues.
 func KnownQueue(name string) bool { return slices.Contains(Queues, name) }
@@ -35,6 +36,11 @@ const (
 	JobBrief = "make_brief"
 	// JobMail sends one e-mail.
 	JobMail = "send_mail"
+	// JobIndexReport adds a processed report to the text index (ReportID
+	// set). A queue of its own with few workers: the index's posting lists
+	// are shared by many reports, and many concurrent writers to them would
+	// slow each other down.
+	JobIndexReport = "index_report"
 )
 
 // QueueFor returns the queue a job type belongs to, and false for a type
@@ -51,6 +57,8 @@ func QueueFor(jobType string) (string, bool) {
 		return QueueBrief, true
 	case JobMail:
 		return QueueMail, true
+	case JobIndexReport:
+		return QueueIndex, true
 	}
 	return "", false
 }

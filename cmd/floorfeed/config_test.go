@@ -36,7 +36,7 @@ func TestParseConfigErrorsNameTheSetting(t *testing.T) {
 		{"time zone", []string{"--time-zone", "Asia/Shanghai"}, nil, ""},
 		{"prefix with brace", []string{"--redis-prefix", "a{b"}, nil, "--redis-prefix"},
 		{"queue workers", []string{"--queue-workers", "photo=4, brief=0"}, nil, ""},
-		{"unknown queue", []string{"--queue-workers", "pdf=2"}, nil, `unknown queue "pdf": the queues are report, photo, alert, brief, mail`},
+		{"unknown queue", []string{"--queue-workers", "pdf=2"}, nil, `unknown queue "pdf": the queues are report, photo, alert, brief, mail, index`},
 		{"queue workers not a pair", nil, map[string]string{"FLOORFEED_QUEUE_WORKERS": "photo"}, "--queue-workers / FLOORFEED_QUEUE_WORKERS"},
 		{"queue workers too many", []string{"--queue-workers", "mail=1000"}, nil, "mail=1000: want a whole number from 0 to 256"},
 		{"queue given twice", []string{"--queue-workers", "mail=1,mail=2"}, nil, "queue mail given twice"},
@@ -87,11 +87,11 @@ func TestWorkerPoolsFromConfig(t *testing.T) {
 		args []string
 		want map[string]int // queue → workers; nil: no worker
 	}{
-		{"defaults", nil, map[string]int{"report": 32, "photo": 2, "alert": 2, "brief": 1, "mail": 2}},
-		{"overrides", []string{"--workers", "8", "--queue-workers", "photo=6,brief=0"}, map[string]int{"report": 8, "photo": 6, "alert": 2, "mail": 2}},
-		{"only briefs", []string{"--queue-workers", "report=0,photo=0,alert=0,mail=0,brief=3"}, map[string]int{"brief": 3}},
+		{"defaults", nil, map[string]int{"report": 32, "photo": 2, "alert": 2, "brief": 1, "mail": 2, "index": 2}},
+		{"overrides", []string{"--workers", "8", "--queue-workers", "photo=6,brief=0"}, map[string]int{"report": 8, "photo": 6, "alert": 2, "mail": 2, "index": 2}},
+		{"only briefs", []string{"--queue-workers", "report=0,photo=0,alert=0,mail=0,index=0,brief=3"}, map[string]int{"brief": 3}},
 		{"web only", []string{"--workers", "0", "--queue-workers", "brief=3"}, nil},
-		{"none", []string{"--queue-workers", "report=0,photo=0,alert=0,brief=0,mail=0"}, nil},
+		{"none", []string{"--queue-workers", "report=0,photo=0,alert=0,brief=0,mail=0,index=0"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, _, err := parseConfig("serve", tc.args, func(string) string { return "" }, nil)
