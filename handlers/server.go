@@ -127,6 +127,7 @@ type Deps struct {
 	Demo    DemoLoader // optional: POST /api/v1/admin/demo answers 404 without
 	Jobs    DeadJobs   // optional: the admin API's /jobs/dead routes answer 404 without
 	Reindex Reindexer  // optional: POST /api/v1/admin/reindex answers 404 without
+	Briefs  BriefMaker // optional: the /api/v1/briefs routes (api_briefs.go) answer 404 without
 	// Triage changes reports for PATCH /api/v1/reports/{id}; nil means a
 	// triage.Service over Reports when Reports can update reports too (the
 	// stores can).
@@ -280,6 +281,7 @@ func New(d Deps) (*Server, error) {
 	s.registerPageRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.pagePolicy}})
 	s.registerPublicAPIRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy}})
 	s.registerAuthAPIRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy, s.requireToken}})
+	s.registerBriefRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy, s.requireToken}}, d.Briefs)
 	s.registerAdminRoutes(e.Group(routeAdminPrefix, s.apiPolicy))
 	s.registerStaticRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.assetPolicy}})
 	s.registerOpsRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.opsPolicy}})

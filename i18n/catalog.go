@@ -75,6 +75,7 @@ var labels = map[Kind]map[string]text{
 		"system":   {"系统", "System"},
 		"R&D":      {"研发", "R&D"},
 	},
+	KindBrief: briefLabels,
 }
 
 // Label returns the label of key in table k, in l; false if the catalog has
@@ -99,7 +100,7 @@ func Keys(k Kind) []string {
 
 // Kinds returns every table of the catalog.
 func Kinds() []Kind {
-	return []Kind{KindStatus, KindSeverity, KindSeverityHint, KindRole, KindAction, KindActor}
+	return []Kind{KindStatus, KindSeverity, KindSeverityHint, KindRole, KindAction, KindActor, KindBrief}
 }
 
 // labelOr is the label, or key itself when there is none: an unknown value

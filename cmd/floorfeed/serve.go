@@ -59,7 +59,12 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, err
 	}
+	briefs, err := newBriefMaker(cfg, be, p, log)
+	if err != nil {
+		return nil, err
+	}
 	h, err := handlers.New(handlers.Deps{
+		Briefs:  briefs,
 		Intake:  in,
 		Reports: be,
 		Replays: be,
