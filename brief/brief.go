@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/floorfeed/floorfeed/i18n"
+	"github.com/floorfeed/floorfeed/pdfdoc"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/store"
 )
@@ -135,6 +136,9 @@ type Deps struct {
 	// Glossary maps the plant's terms across languages for theme grouping;
 	// nil means the built-in rare-earth glossary.
 	Glossary Glossary
+	// Fonts draw the PDF; nil means pdfdoc.DefaultFonts (the embedded
+	// ones). Load an override with pdfdoc.LoadFonts at start.
+	Fonts *pdfdoc.FontSet
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Log receives warnings (a thumbnail that would not load); nil discards.
@@ -151,6 +155,7 @@ type Maker struct {
 	baseURL string
 	tz      *time.Location
 	gloss   Glossary
+	fonts   *pdfdoc.FontSet
 	now     func() time.Time
 	log     *slog.Logger
 }
@@ -161,7 +166,7 @@ func New(d Deps) (*Maker, error) {
 		return nil, errors.New("brief.New: Reports, Records and Plant are required")
 	}
 	m := &Maker{reports: d.Reports, records: d.Records, plant: d.Plant, thumbs: d.Thumbnails,
-		baseURL: strings.TrimRight(d.BaseURL, "/"), tz: d.TimeZone, gloss: d.Glossary, now: d.Now, log: d.Log}
+		baseURL: strings.TrimRight(d.BaseURL, "/"), tz: d.TimeZone, gloss: d.Glossary, fonts: d.Fonts, now: d.Now, log: d.Log}
 	if m.tz == nil {
 		tz, err := time.LoadLocation("Asia/Shanghai")
 		if err != nil {

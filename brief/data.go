@@ -31,6 +31,8 @@ type Data struct {
 	// there are in all.
 	Critical []Item
 	New      []Item
+	// NewTotal counts the reports New would list without its cap.
+	NewTotal int
 	// Loop is what became of the previous brief's items (nil Previous: no
 	// previous brief).
 	Loop Loop
@@ -158,6 +160,7 @@ func (m *Maker) compute(ctx context.Context, req Request, now time.Time, id stri
 				d.Critical = append(d.Critical, Item{Report: r, URL: m.ReportURL(r.ID)})
 			}
 		case r.Severity == store.SeverityHigh && (r.Status == store.StatusNew || r.Status == store.StatusReceived):
+			d.NewTotal++
 			if len(d.New) < maxListed {
 				d.New = append(d.New, Item{Report: r, URL: m.ReportURL(r.ID)})
 			}
