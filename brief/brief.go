@@ -134,7 +134,8 @@ type Deps struct {
 	// missing).
 	TimeZone *time.Location
 	// Glossary maps the plant's terms across languages for theme grouping;
-	// nil means the built-in rare-earth glossary.
+	// nil means the built-in rare-earth glossary extended by the plant
+	// file's glossary entries.
 	Glossary Glossary
 	// Fonts draw the PDF; nil means pdfdoc.DefaultFonts (the embedded
 	// ones). Load an override with pdfdoc.LoadFonts at start.
@@ -175,7 +176,11 @@ func New(d Deps) (*Maker, error) {
 		m.tz = tz
 	}
 	if m.gloss == nil {
-		m.gloss = defaultGlossary()
+		g, err := plantGlossary(d.Plant)
+		if err != nil {
+			return nil, err
+		}
+		m.gloss = g
 	}
 	if m.now == nil {
 		m.now = time.Now

@@ -249,10 +249,12 @@ func (r *renderer) pageOne() {
 		if i == onePageThemes {
 			break
 		}
-		r.para(fmt.Sprintf("%d. %s — %s · %s · %s", i+1, strings.Join(t.Terms, " · "), r.labelf("themes.count", t.Count),
-			r.labelf("item.votes", t.Votes), r.lineList(t.Lines)), pdfdoc.Style{Size: 9.5, Bold: true, Color: colInk})
+		terms := t.Terms[:min(len(t.Terms), 3)]
+		r.para(fmt.Sprintf("%d. %s", i+1, strings.Join(terms, " · ")), pdfdoc.Style{Size: 10, Bold: true, Color: colInk})
 		doc.SetCursor(marginX+5, cursorY(doc))
-		doc.Paragraph(t.Example.Title, stBody, contentW-5)
+		doc.Paragraph(r.labelf("themes.count", t.Count)+" · "+r.labelf("item.votes", t.Votes)+" · "+r.lineList(t.Lines), stMeta, contentW-5)
+		doc.SetCursor(marginX+5, cursorY(doc))
+		doc.Paragraph("“"+t.Example.Title+"”", stBody, contentW-5)
 		doc.Space(1.5)
 	}
 	doc.Space(5)
@@ -621,8 +623,8 @@ func (r *renderer) loop() {
 		return
 	}
 	cols := []column{
-		{r.label("col.code"), 17}, {r.label("col.title"), 70}, {r.label("loop.then"), 18},
-		{r.label("loop.now"), 18}, {r.label("loop.reply"), contentW - 123},
+		{title: r.label("col.code"), fit: true}, {title: r.label("col.title"), w: 72},
+		{title: r.label("loop.then"), fit: true}, {title: r.label("loop.now"), fit: true}, {title: r.label("loop.reply")},
 	}
 	rows := make([][]cell, 0, len(lp.Items))
 	for _, it := range lp.Items {
@@ -641,6 +643,7 @@ func (r *renderer) loop() {
 		rows = append(rows, []cell{{text: it.Ref.Code}, title, {text: i18n.Status(r.l, it.Ref.Status)},
 			{text: now, color: nowCol, bold: nowCol != colInk}, {text: reply}})
 	}
+	r.fitColumns(cols, rows)
 	r.table(cols, rows)
 }
 
@@ -666,16 +669,6 @@ func (r *renderer) appendix() {
 		r.para(r.label("appendix.none"), stBody)
 		return
 	}
-	cols := []column{
-		{r.label("col.code"), 15.5}, {r.label("col.date"), 17}, {r.label("col.line"), 25},
-		{r.label("col.category"), 19}, {r.label("col.severity"), 12}, {r.label("col.status"), 14},
-		{r.label("col.votes"), 9}, {r.label("col.title"), 0},
-	}
-	used := 0.0
-	for _, c := range cols {
-		used += c.w
-	}
-	cols[len(cols)-1].w = contentW - used
 	lineName := r.m.lineName(r.d.Request)
 	cats := map[string]string{}
 	rows := make([][]cell, 0, len(r.d.Reports))
@@ -697,12 +690,53 @@ func (r *renderer) appendix() {
 		rows = append(rows, []cell{{text: rep.Code}, {text: r.when(rep.CreatedAt)}, {text: lineName(rep.Line)},
 			{text: cat}, sev, {text: i18n.Status(r.l, rep.Status)}, {text: votes}, {text: rep.Title}})
 	}
+	// Short columns are as wide as their widest value (or header word);
+	// line and category get a fixed share; the title the rest.
+	cols := []column{
+		{title: r.label("col.code"), fit: true}, {title: r.label("col.date"), fit: true},
+		{title: r.label("col.line"), w: 26}, {title: r.label("col.category"), w: 20},
+		{title: r.label("col.severity"), fit: true}, {title: r.label("col.status"), fit: true},
+		{title: r.label("col.votes"), fit: true}, {title: r.label("col.title")},
+	}
+	r.fitColumns(cols, rows)
 	r.table(cols, rows)
 }
 
 type column struct {
 	title string
 	w     float64
+	// fit: the width is that of the widest value or header.
+	fit bool
+}
+
+// fitColumns sizes the fit columns to their content and gives the last
+// column (w 0) what is left of the content width.
+func (r *renderer) fitColumns(cols []column, rows [][]cell) {
+	const pad = 2.2
+	doc := r.doc
+	seen := make([]map[string]bool, len(cols))
+	for j, c := range cols {
+		if c.fit {
+			seen[j] = map[string]bool{}
+			cols[j].w = doc.Width(c.title, stHead) + pad
+		}
+	}
+	for _, row := range rows {
+		for j, c := range row {
+			if !cols[j].fit || seen[j][c.text] {
+				continue
+			}
+			seen[j][c.text] = true
+			st := stCell
+			st.Bold = c.bold
+			cols[j].w = max(cols[j].w, doc.Width(c.text, st)+pad)
+		}
+	}
+	used := 0.0
+	for _, c := range cols[:len(cols)-1] {
+		used += c.w
+	}
+	cols[len(cols)-1].w = max(contentW-used, 30)
 }
 
 type cell struct {
