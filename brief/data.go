@@ -136,21 +136,30 @@ func (m *Maker) compute(ctx context.Context, req Request, now time.Time, id stri
 	if err != nil {
 		return nil, fmt.Errorf("brief: read reports: %w", err)
 	}
+	// Oldest first: the order of the appendix and of the field notes.
+	slices.Reverse(reps)
+	d := &Data{ID: id, Request: req, CreatedAt: now, TimeZone: m.tz, Reports: reps}
+
+	// Grouping themes is the longest step and only reads reps: it runs
+	// while the rest is counted and read.
+	themesDone := make(chan []Theme, 1)
+	go func() { themesDone <- m.themes(reps) }()
+	defer func() {
+		if d.Themes == nil {
+			<-themesDone // an early return: do not leave the goroutine behind
+		}
+	}()
+
 	prevFrom := req.From.Add(-req.To.Sub(req.From))
 	prev, err := m.countAll(ctx, req.filter(prevFrom, req.From))
 	if err != nil {
 		return nil, fmt.Errorf("brief: read previous period: %w", err)
 	}
-	// Oldest first: the order of the appendix and of the field notes.
-	slices.Reverse(reps)
-
-	d := &Data{ID: id, Request: req, CreatedAt: now, TimeZone: m.tz, Reports: reps}
 	d.Numbers.Previous, d.Numbers.PreviousCritical = prev.total, prev.critical
 	m.countNumbers(d)
 	d.Days = m.perDay(req, reps)
 	d.ByCategory = m.byCategory(req, reps)
 	d.ByLine = m.byLine(req, reps)
-	d.Themes = m.themes(reps)
 
 	for i := len(reps) - 1; i >= 0; i-- { // newest first
 		r := reps[i]
@@ -173,6 +182,10 @@ func (m *Maker) compute(ctx context.Context, req Request, now time.Time, id stri
 	}
 	if d.Loop, err = m.closeLoop(ctx, req); err != nil {
 		return nil, err
+	}
+	d.Themes = <-themesDone
+	if d.Themes == nil {
+		d.Themes = []Theme{}
 	}
 	return d, nil
 }

@@ -95,7 +95,7 @@ func loadWeek(t *testing.T, st store.Store) map[string]string {
 	return ids
 }
 
-func newMaker(t *testing.T, st store.Store, now time.Time) *brief.Maker {
+func newMaker(t testing.TB, st store.Store, now time.Time) *brief.Maker {
 	t.Helper()
 	m, err := brief.New(brief.Deps{Reports: st, Records: st, Plant: plant.Sample(), BaseURL: "https://ff.example",
 		TimeZone: shanghai, Now: func() time.Time { return now }})

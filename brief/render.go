@@ -772,13 +772,31 @@ func (r *renderer) table(cols []column, rows [][]cell) {
 	doc.EnsureSpace(4 * lh)
 	header()
 	lines := make([][]string, len(cols))
+	// Fitted columns never wrap; others repeat their values (line and
+	// category names) often enough that their layout is worth keeping.
+	laid := make([]map[string][]string, len(cols))
+	for j := range cols {
+		laid[j] = map[string][]string{}
+	}
 	for i, row := range rows {
 		n := 1
 		for j, c := range row {
+			if cols[j].fit && doc.Width(c.text, stCell) <= cols[j].w-2*pad {
+				lines[j] = []string{c.text}
+				continue
+			}
+			if ll, ok := laid[j][c.text]; ok && !c.bold {
+				lines[j] = ll
+				n = max(n, len(ll))
+				continue
+			}
 			st := stCell
 			st.Bold = c.bold
 			lines[j] = doc.Lines(c.text, st, cols[j].w-2*pad)
 			n = max(n, len(lines[j]))
+			if !c.bold && len(laid[j]) < 256 && j != len(cols)-1 {
+				laid[j][c.text] = lines[j]
+			}
 		}
 		h := float64(n)*lh + 2*pad*0.6
 		if doc.EnsureSpace(h) {
@@ -796,7 +814,9 @@ func (r *renderer) table(cols []column, rows [][]cell) {
 				st.Color = c.color
 			}
 			for k, ln := range lines[j] {
-				doc.Text(x+pad, y+pad*0.6+float64(k)*lh, ln, st)
+				if ln != "" {
+					doc.Text(x+pad, y+pad*0.6+float64(k)*lh, ln, st)
+				}
 			}
 			x += cols[j].w
 		}
