@@ -38,7 +38,11 @@ type Data struct {
 	Loop Loop
 	// FieldNotes are the reports filed by researchers, oldest first.
 	FieldNotes []Item
-	// Reports are every report of the period, oldest first (the appendix).
+	// Reports are every report of the period, oldest first (the appendix),
+	// with only what the appendix shows: Body, History, Photos, Contact,
+	// Receipt and Reply are dropped once the numbers and themes are made
+	// (the items listed in full keep theirs), so that a brief of 10,000
+	// reports holds no more than it needs while it renders.
 	Reports []store.Report
 }
 
@@ -187,6 +191,7 @@ func (m *Maker) compute(ctx context.Context, req Request, now time.Time, id stri
 	if d.Themes == nil {
 		d.Themes = []Theme{}
 	}
+	slimAppendix(d.Reports)
 	return d, nil
 }
 
@@ -360,4 +365,13 @@ func countBy(reps []store.Report, key func(*store.Report) string, label func(str
 		return cmp.Compare(a.Key, b.Key)
 	})
 	return out
+}
+
+// slimAppendix drops from reps what the appendix does not show. The Items
+// listed in full are copies and keep every field.
+func slimAppendix(reps []store.Report) {
+	for i := range reps {
+		r := &reps[i]
+		r.Body, r.History, r.Photos, r.Contact, r.Receipt, r.Reply = "", nil, nil, "", "", ""
+	}
 }
