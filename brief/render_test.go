@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/floorfeed/floorfeed/brief"
@@ -16,6 +20,7 @@ import (
 	"github.com/floorfeed/floorfeed/internal/testutil"
 	"github.com/floorfeed/floorfeed/internal/testutil/backends"
 	"github.com/floorfeed/floorfeed/pdfdoc"
+	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/store/storetest"
 )
@@ -171,4 +176,57 @@ func commonPrefix(got, want string) string {
 		best = n
 	}
 	return string(rs[max(0, best-20):best])
+}
+
+// thumbs serves generated thumbnails and counts what was asked for.
+type thumbs struct{ asked []string }
+
+func (th *thumbs) Thumbnail(_ context.Context, reportID, photoID string) (image.Image, error) {
+	th.asked = append(th.asked, reportID+"/"+photoID)
+	if photoID == "gone" {
+		return nil, store.ErrNotFound
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 160, 120))
+	for y := range 120 {
+		for x := range 160 {
+			img.Set(x, y, color.RGBA{R: uint8(x), G: uint8(y * 2), B: 128, A: 255})
+		}
+	}
+	return img, nil
+}
+
+// TestThumbnails checks that a critical report's photos are drawn from the
+// Thumbnails service (one missing photo skipped) and a report without
+// photos asks for none.
+func TestThumbnails(t *testing.T) {
+	st := backends.Bolt(t)
+	ctx := context.Background()
+	var ids []string
+	for i, photos := range [][]store.Photo{{{ID: "a", Width: 1600, Height: 1200}, {ID: "gone"}}, nil} {
+		sub := storetest.MakeSubmission(fmt.Sprintf("thumb-%d", i), day(2, 9+i), func(r *store.Report) {
+			r.Severity, r.Photos, r.Team = store.SeverityCritical, photos, "separation"
+		})
+		r, _, err := st.Submit(ctx, sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	th := &thumbs{}
+	m, err := brief.New(brief.Deps{Reports: st, Records: st, Plant: plant.Sample(), Thumbnails: th, TimeZone: shanghai,
+		Now: func() time.Time { return day(7, 8) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.Make(ctx, brief.Request{From: day(0, 0), To: day(7, 0)})
+	if err != nil {
+		t.Fatalf("Make = %v", err)
+	}
+	want := []string{ids[0] + "/a", ids[0] + "/gone"}
+	if !slices.Equal(th.asked, want) {
+		t.Errorf("thumbnails asked for %v, want %v", th.asked, want)
+	}
+	if n := bytes.Count(b.PDF, []byte("/Subtype /Image")); n != 1 {
+		t.Errorf("PDF has %d image objects, want 1 (the one thumbnail, drawn once)", n)
+	}
 }
