@@ -33,6 +33,8 @@ const (
 	// maxListed bounds the critical and new items listed in full (the
 	// appendix still lists every report).
 	maxListed = 40
+	// maxFieldNotes bounds the researchers' reports shown in full.
+	maxFieldNotes = 60
 	// maxThemes is how many themes the brief shows.
 	maxThemes = 10
 	// onePageThemes and onePageCritical are what page one shows.

@@ -36,8 +36,10 @@ type Data struct {
 	// Loop is what became of the previous brief's items (nil Previous: no
 	// previous brief).
 	Loop Loop
-	// FieldNotes are the reports filed by researchers, oldest first.
-	FieldNotes []Item
+	// FieldNotes are the reports filed by researchers, oldest first: the
+	// newest maxFieldNotes of FieldNotesTotal (the appendix lists all).
+	FieldNotes      []Item
+	FieldNotesTotal int
 	// Reports are every report of the period, oldest first (the appendix),
 	// with only what the appendix shows: Body, History, Photos, Contact,
 	// Receipt and Reply are dropped once the numbers and themes are made
@@ -179,11 +181,16 @@ func (m *Maker) compute(ctx context.Context, req Request, now time.Time, id stri
 			}
 		}
 	}
-	for _, r := range reps {
-		if r.Role == store.RoleResearcher {
-			d.FieldNotes = append(d.FieldNotes, Item{Report: r, URL: m.ReportURL(r.ID)})
+	// Field notes: the newest maxFieldNotes, shown oldest first.
+	for i := len(reps) - 1; i >= 0; i-- {
+		if r := reps[i]; r.Role == store.RoleResearcher {
+			d.FieldNotesTotal++
+			if len(d.FieldNotes) < maxFieldNotes {
+				d.FieldNotes = append(d.FieldNotes, Item{Report: r, URL: m.ReportURL(r.ID)})
+			}
 		}
 	}
+	slices.Reverse(d.FieldNotes)
 	if d.Loop, err = m.closeLoop(ctx, req); err != nil {
 		return nil, err
 	}

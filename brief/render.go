@@ -654,6 +654,10 @@ func (r *renderer) fieldNotes() {
 		r.para(r.label("field.none"), stBody)
 		return
 	}
+	if n := r.d.FieldNotesTotal; n > len(r.d.FieldNotes) {
+		r.para(r.labelf("field.newest", len(r.d.FieldNotes), n), stMeta)
+		r.doc.Space(2)
+	}
 	for _, it := range r.d.FieldNotes {
 		r.report(it, true)
 		r.doc.Space(3)

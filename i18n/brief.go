@@ -65,6 +65,7 @@ var briefLabels = map[string]text{
 	"loop.reply":       {"回复", "Reply"},
 	"section.field":    {"研究人员现场记录", "Field notes from researchers"},
 	"field.none":       {"本期没有研究人员的记录。", "No field notes from researchers in this period."},
+	"field.newest":     {"以下为最新的 %d 条（共 %d 条，其余见附录）。", "The newest %d of %d; the appendix lists them all."},
 	"section.appendix": {"附录：本期全部报告", "Appendix: every report of the period"},
 	"appendix.none":    {"本期没有报告。", "No reports in this period."},
 
