@@ -216,7 +216,8 @@ func (m *Maker) Make(ctx context.Context, req Request) (*Brief, error) {
 	if err != nil {
 		return nil, err
 	}
-	pdf, err := m.render(ctx, d)
+	pdf, err := m.render(ctx, d) // it waits for the themes when it needs them
+	d.awaitThemes()
 	if err != nil {
 		return nil, fmt.Errorf("render brief %s: %w", id, err)
 	}
@@ -233,8 +234,12 @@ func (m *Maker) Compute(ctx context.Context, req Request) (*Data, error) {
 	if err := req.validate(m.plant); err != nil {
 		return nil, err
 	}
-	now := m.now()
-	return m.compute(ctx, req, now, "")
+	d, err := m.compute(ctx, req, m.now(), "")
+	if err != nil {
+		return nil, err
+	}
+	d.awaitThemes()
+	return d, nil
 }
 
 // ReportURL is the dashboard's page of report id, or "" without a base URL.

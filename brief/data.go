@@ -40,6 +40,9 @@ type Data struct {
 	// newest maxFieldNotes of FieldNotesTotal (the appendix lists all).
 	FieldNotes      []Item
 	FieldNotesTotal int
+
+	// themesDone delivers Themes while they are grouped (awaitThemes).
+	themesDone chan []Theme
 	// Reports are every report of the period, oldest first (the appendix),
 	// with only what the appendix shows: Body, History, Photos, Contact,
 	// Receipt and Reply are dropped once the numbers and themes are made
@@ -138,30 +141,42 @@ func severityIndex(s store.Severity) int {
 
 // compute gathers the period's reports and works out every section.
 func (m *Maker) compute(ctx context.Context, req Request, now time.Time, id string) (*Data, error) {
+	// The previous period is counted while this one is read.
+	type counted struct {
+		c   periodCount
+		err error
+	}
+	prevDone := make(chan counted, 1)
+	go func() {
+		prevFrom := req.From.Add(-req.To.Sub(req.From))
+		c, err := m.countAll(ctx, req.filter(prevFrom, req.From))
+		prevDone <- counted{c, err}
+	}()
 	reps, err := m.findAll(ctx, req.filter(req.From, req.To))
+	prev := <-prevDone
 	if err != nil {
 		return nil, fmt.Errorf("brief: read reports: %w", err)
+	}
+	if prev.err != nil {
+		return nil, fmt.Errorf("brief: read previous period: %w", prev.err)
 	}
 	// Oldest first: the order of the appendix and of the field notes.
 	slices.Reverse(reps)
 	d := &Data{ID: id, Request: req, CreatedAt: now, TimeZone: m.tz, Reports: reps}
 
 	// Grouping themes is the longest step and only reads reps: it runs
-	// while the rest is counted and read.
-	themesDone := make(chan []Theme, 1)
-	go func() { themesDone <- m.themes(reps) }()
+	// while the rest is counted and read, and the renderer lays out the
+	// appendix (see awaitThemes).
+	d.themesDone = make(chan []Theme, 1)
+	go func() { d.themesDone <- m.themes(reps) }()
+	ok := false
 	defer func() {
-		if d.Themes == nil {
-			<-themesDone // an early return: do not leave the goroutine behind
+		if !ok {
+			d.awaitThemes() // an early return: do not leave the goroutine behind
 		}
 	}()
 
-	prevFrom := req.From.Add(-req.To.Sub(req.From))
-	prev, err := m.countAll(ctx, req.filter(prevFrom, req.From))
-	if err != nil {
-		return nil, fmt.Errorf("brief: read previous period: %w", err)
-	}
-	d.Numbers.Previous, d.Numbers.PreviousCritical = prev.total, prev.critical
+	d.Numbers.Previous, d.Numbers.PreviousCritical = prev.c.total, prev.c.critical
 	m.countNumbers(d)
 	d.Days = m.perDay(req, reps)
 	d.ByCategory = m.byCategory(req, reps)
@@ -194,12 +209,23 @@ func (m *Maker) compute(ctx context.Context, req Request, now time.Time, id stri
 	if d.Loop, err = m.closeLoop(ctx, req); err != nil {
 		return nil, err
 	}
-	d.Themes = <-themesDone
+	ok = true
+	return d, nil
+}
+
+// awaitThemes waits for the themes being grouped, if they are, and then
+// drops from the appendix's reports what it does not show. Until it has
+// returned, d.Reports must only be read.
+func (d *Data) awaitThemes() {
+	if d.themesDone == nil {
+		return
+	}
+	d.Themes = <-d.themesDone
+	d.themesDone = nil
 	if d.Themes == nil {
 		d.Themes = []Theme{}
 	}
 	slimAppendix(d.Reports)
-	return d, nil
 }
 
 // findAll pages through every report matching f.

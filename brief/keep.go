@@ -180,7 +180,9 @@ func (m *Maker) PDF(ctx context.Context, id string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.render(ctx, d)
+	pdf, err := m.render(ctx, d)
+	d.awaitThemes() // render waits for them, unless it failed first
+	return pdf, err
 }
 
 // List returns up to limit kept briefs, newest first, starting after the

@@ -69,6 +69,9 @@ type renderer struct {
 	d   *Data
 	doc *pdfdoc.Doc
 	l   i18n.Lang
+
+	appendixCols []column
+	appendixRows []laidRow
 }
 
 // render draws d as a PDF.
@@ -87,6 +90,10 @@ func (m *Maker) render(ctx context.Context, d *Data) ([]byte, error) {
 		return nil, err
 	}
 	r.doc = doc
+	// The appendix is laid out (measured and wrapped) while the themes are
+	// still being grouped; page one needs them.
+	r.appendixCols, r.appendixRows = r.appendixTable()
+	d.awaitThemes()
 	steps := []func(){r.pageOne, r.charts, r.themes, r.items, r.loop, r.fieldNotes, r.appendix}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {
@@ -673,6 +680,12 @@ func (r *renderer) appendix() {
 		r.para(r.label("appendix.none"), stBody)
 		return
 	}
+	r.drawTable(r.appendixCols, r.appendixRows)
+}
+
+// appendixTable makes the appendix's columns and laid-out rows. It only
+// reads the reports, so it may run while the themes are grouped.
+func (r *renderer) appendixTable() ([]column, []laidRow) {
 	lineName := r.m.lineName(r.d.Request)
 	cats := map[string]string{}
 	rows := make([][]cell, 0, len(r.d.Reports))
@@ -703,7 +716,7 @@ func (r *renderer) appendix() {
 		{title: r.label("col.votes"), fit: true}, {title: r.label("col.title")},
 	}
 	r.fitColumns(cols, rows)
-	r.table(cols, rows)
+	return cols, r.layRows(cols, rows)
 }
 
 type column struct {
@@ -749,11 +762,62 @@ type cell struct {
 	bold  bool
 }
 
-// table draws rows under a header row that is repeated at the top of
-// every page the table continues on; rows are never split.
+// cellPad is the padding inside a table cell.
+const cellPad = 1.0
+
+// laidRow is a table row wrapped to its columns: each cell's lines.
+type laidRow struct {
+	cells []cell
+	lines [][]string
+	n     int // lines of the tallest cell
+}
+
+// table lays out and draws rows (see drawTable).
 func (r *renderer) table(cols []column, rows [][]cell) {
+	r.drawTable(cols, r.layRows(cols, rows))
+}
+
+// layRows wraps every cell of rows to its column.
+func (r *renderer) layRows(cols []column, rows [][]cell) []laidRow {
 	doc := r.doc
-	const pad = 1.0
+	const pad = cellPad
+	// Fitted columns never wrap; others repeat their values (line and
+	// category names) often enough that their layout is worth keeping.
+	laid := make([]map[string][]string, len(cols))
+	for j := range cols {
+		laid[j] = map[string][]string{}
+	}
+	out := make([]laidRow, len(rows))
+	for i, row := range rows {
+		lr := laidRow{cells: row, lines: make([][]string, len(row)), n: 1}
+		for j, c := range row {
+			if cols[j].fit && doc.Width(c.text, stCell) <= cols[j].w-2*pad {
+				lr.lines[j] = []string{c.text}
+				continue
+			}
+			if ll, ok := laid[j][c.text]; ok && !c.bold {
+				lr.lines[j] = ll
+				lr.n = max(lr.n, len(ll))
+				continue
+			}
+			st := stCell
+			st.Bold = c.bold
+			lr.lines[j] = doc.Lines(c.text, st, cols[j].w-2*pad)
+			lr.n = max(lr.n, len(lr.lines[j]))
+			if !c.bold && len(laid[j]) < 256 && j != len(cols)-1 {
+				laid[j][c.text] = lr.lines[j]
+			}
+		}
+		out[i] = lr
+	}
+	return out
+}
+
+// drawTable draws rows under a header row that is repeated at the top of
+// every page the table continues on; rows are never split.
+func (r *renderer) drawTable(cols []column, rows []laidRow) {
+	doc := r.doc
+	const pad = cellPad
 	lh := doc.LineHeight(stCell)
 	header := func() {
 		y := cursorY(doc)
@@ -775,34 +839,8 @@ func (r *renderer) table(cols []column, rows [][]cell) {
 	}
 	doc.EnsureSpace(4 * lh)
 	header()
-	lines := make([][]string, len(cols))
-	// Fitted columns never wrap; others repeat their values (line and
-	// category names) often enough that their layout is worth keeping.
-	laid := make([]map[string][]string, len(cols))
-	for j := range cols {
-		laid[j] = map[string][]string{}
-	}
-	for i, row := range rows {
-		n := 1
-		for j, c := range row {
-			if cols[j].fit && doc.Width(c.text, stCell) <= cols[j].w-2*pad {
-				lines[j] = []string{c.text}
-				continue
-			}
-			if ll, ok := laid[j][c.text]; ok && !c.bold {
-				lines[j] = ll
-				n = max(n, len(ll))
-				continue
-			}
-			st := stCell
-			st.Bold = c.bold
-			lines[j] = doc.Lines(c.text, st, cols[j].w-2*pad)
-			n = max(n, len(lines[j]))
-			if !c.bold && len(laid[j]) < 256 && j != len(cols)-1 {
-				laid[j][c.text] = lines[j]
-			}
-		}
-		h := float64(n)*lh + 2*pad*0.6
+	for i, lr := range rows {
+		h := float64(lr.n)*lh + 2*pad*0.6
 		if doc.EnsureSpace(h) {
 			header()
 		}
@@ -811,13 +849,13 @@ func (r *renderer) table(cols []column, rows [][]cell) {
 			doc.FillRect(marginX, y, contentW, h, colStripe)
 		}
 		x := marginX
-		for j, c := range row {
+		for j, c := range lr.cells {
 			st := stCell
 			st.Bold = c.bold
 			if c.color != (pdfdoc.Color{}) {
 				st.Color = c.color
 			}
-			for k, ln := range lines[j] {
+			for k, ln := range lr.lines[j] {
 				if ln != "" {
 					doc.Text(x+pad, y+pad*0.6+float64(k)*lh, ln, st)
 				}
