@@ -187,6 +187,7 @@ type Server struct {
 //	  GET  /api/v1/reports              list with filters and cursor
 //	  GET  /api/v1/reports/{id}         one report
 //	  PATCH /api/v1/reports/{id}        status, team, reply, note (triage)
+//	  POST /api/v1/briefs, GET /api/v1/briefs[/{id}[.pdf]]  make, list, get briefs (api_briefs.go)
 //	admin API (JSON, no-store; the local administrator only: api_admin.go)
 //	  /api/v1/admin/...
 //	static assets (immutable for a year; 404 for an unknown or stale hash)
