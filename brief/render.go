@@ -104,7 +104,7 @@ func (m *Maker) render(ctx context.Context, d *Data) ([]byte, error) {
 			return nil, err
 		}
 	}
-	doc.ForEachPage(r.footer)
+	doc.EachPage(r.footer)
 	var buf bytes.Buffer
 	buf.Grow(1 << 20)
 	if err := doc.Write(&buf); err != nil {

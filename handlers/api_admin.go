@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/floorfeed/floorfeed/auth"
+	"github.com/floorfeed/floorfeed/qr"
 	"github.com/floorfeed/floorfeed/signing"
 	"github.com/floorfeed/floorfeed/store"
 )
@@ -111,9 +111,10 @@ func (s *Server) handleAdminLines(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// FormURL is the URL a line's QR code encodes: {base}/r/{line}?t={token}.
+// FormURL is the URL a line's QR code encodes: {base}/r/{line}?t={token}
+// (qr.FormURL without a station).
 func FormURL(baseURL, line string, sg *signing.Signer) string {
-	return baseURL + "/r/" + url.PathEscape(line) + "?t=" + url.QueryEscape(sg.LineToken(line))
+	return qr.FormURL(baseURL, line, "", sg)
 }
 
 // baseURL is the configured public base URL, or else the one the request

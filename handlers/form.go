@@ -48,7 +48,7 @@ type formView struct {
 	Message   string
 }
 
-// handleForm serves GET /r/{line}?t={token}: the mobile report form. It is
+// handleForm serves GET /r/{line}?t={token}[&s={station}]: the mobile report form. It is
 // plain HTML that posts form-encoded (multipart) to /api/v1/reports and
 // works without JavaScript.
 func (s *Server) handleForm(c echo.Context) error {
@@ -67,7 +67,7 @@ func (s *Server) handleForm(c echo.Context) error {
 	// Wi-Fi) with the same key, or a second send would make a second report:
 	// so unlike every other page it may be kept, privately.
 	c.Response().Header().Set(echo.HeaderCacheControl, "private, no-cache")
-	v := s.newFormView(lang, line, token, uuid.NewString(), intake.Input{}, nil, "")
+	v := s.newFormView(lang, line, token, uuid.NewString(), intake.Input{Station: stationParam(line, c.QueryParam("s"))}, nil, "")
 	return s.render(c, http.StatusOK, "form.html", v)
 }
 
@@ -86,7 +86,7 @@ func (s *Server) newFormView(lang i18n.Lang, line plant.Line, token, key string,
 		Key:         key,
 		Action:      routeReports,
 		SwitchLang:  a,
-		SwitchURL:   "/r/" + url.PathEscape(line.ID) + "?" + url.Values{"t": {token}, "lang": {a}}.Encode(),
+		SwitchURL:   "/r/" + url.PathEscape(line.ID) + "?" + switchQuery(line, token, a, in.Station),
 		Values:      in,
 		Errors:      map[string]string{},
 		Message:     message,

@@ -23,6 +23,7 @@ import (
 
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/metrics"
+	"github.com/floorfeed/floorfeed/pdfdoc"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/signing"
 	"github.com/floorfeed/floorfeed/static"
@@ -136,6 +137,9 @@ type Deps struct {
 	Ready  func(context.Context) error
 	Plant  *plant.Plant
 	Signer *signing.Signer
+	// PDFFonts are the faces of the PDFs the server makes (the QR sheet);
+	// nil means the embedded ones (pdfdoc.DefaultFonts).
+	PDFFonts *pdfdoc.FontSet
 	// Metrics records HTTP and submission metrics and serves /metrics; nil
 	// means a private set (then /metrics shows no worker or queue metrics).
 	Metrics *metrics.Metrics
@@ -172,6 +176,7 @@ type Server struct {
 	text       catalog
 	pages      *pages
 	assets     *static.Assets
+	pdfFonts   *pdfdoc.FontSet
 }
 
 // New builds the server and its routes, in areas that each have their own
@@ -187,6 +192,7 @@ type Server struct {
 //	  GET  /api/v1/reports              list with filters and cursor
 //	  GET  /api/v1/reports/{id}         one report
 //	  PATCH /api/v1/reports/{id}        status, team, reply, note (triage)
+//	  GET  /api/v1/qr-sheet.pdf, /api/v1/lines/{line}/qr.svg|png  QR stickers (api_qr.go)
 //	  POST /api/v1/briefs, GET /api/v1/briefs[/{id}[.pdf]]  make, list, get briefs (api_briefs.go)
 //	admin API (JSON, no-store; the local administrator only: api_admin.go)
 //	  /api/v1/admin/...
@@ -211,7 +217,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{
 		intake: d.Intake, reports: d.Reports, replays: d.Replays, tokens: d.Tokens, demo: d.Demo, jobs: d.Jobs, reindex: d.Reindex, ready: d.Ready,
 		plant: d.Plant, signer: d.Signer, metrics: d.Metrics, log: d.Log, now: d.Now,
-		cfg: d.Config, text: newCatalog(),
+		cfg: d.Config, text: newCatalog(), pdfFonts: d.PDFFonts,
 	}
 	if s.replays == nil {
 		s.replays, _ = d.Reports.(ReplayFinder) // checked below when it is needed
@@ -347,6 +353,7 @@ func (s *Server) registerAuthAPIRoutes(g routeGroup) {
 	g.GET(routeReports, s.handleReportList)
 	g.GET(routeReport, s.handleReportGet)
 	g.PATCH(routeReport, s.handleReportPatch)
+	s.registerQRRoutes(g) // api_qr.go
 }
 
 // registerStaticRoutes adds the browser's files of package static under

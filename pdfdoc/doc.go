@@ -15,6 +15,9 @@
 //     visible placeholder (they make gofpdf's Cell panic); see Sanitize.
 //   - Images are re-encoded here from decoded pixels, so no EXIF (GPS)
 //     passes through and no malformed PNG reaches gofpdf's parser.
+//   - gofpdf writes into the font bytes it is given (padding tables in
+//     place to checksum them): each document gives it a private copy, so
+//     documents in parallel goroutines do not race on the shared fonts.
 //   - gofpdf's width table for a font is built in time cubic in the length of
 //     a run of consecutive code points used; runes are spread over several
 //     copies of a face so that no copy has a long run (a hostile text of
@@ -130,12 +133,14 @@ type Doc struct {
 	m     Margins
 	x, y  float64
 
-	fonts0   map[fontKey]bool // gofpdf fonts registered so far
-	spread   map[faceVariant]*spread
-	cur      fontKey
-	curSize  float64
-	curColor Color
-	hasFont  bool
+	fonts0    map[fontKey]string // gofpdf fonts registered so far: their family names
+	layouts   map[layoutKey][]laidLine
+	fontFiles map[faceVariant][]byte // private copies of the font files (fontBytes)
+	spread    map[faceVariant]*spread
+	cur       fontKey
+	curSize   float64
+	curColor  Color
+	hasFont   bool
 
 	draw      Color
 	fill      Color
@@ -143,6 +148,8 @@ type Doc struct {
 	images    map[string]bool
 	written   bool
 	err       error
+
+	noSpread bool // tests: one copy per face, to measure what spreading saves
 }
 
 // New starts a document with its first page added.
@@ -156,7 +163,7 @@ func New(o Options) (*Doc, error) {
 	}
 	orient := "P"
 	d := &Doc{fonts: fs, opts: o, w: A4Width, h: A4Height, m: o.Margins,
-		fonts0: map[fontKey]bool{}, spread: map[faceVariant]*spread{}, images: map[string]bool{},
+		fonts0: map[fontKey]string{}, layouts: map[layoutKey][]laidLine{}, fontFiles: map[faceVariant][]byte{}, spread: map[faceVariant]*spread{}, images: map[string]bool{},
 		lineWidth: 0.2}
 	if o.Landscape {
 		orient = "L"
@@ -272,4 +279,34 @@ func (d *Doc) Write(w io.Writer) error {
 		return fmt.Errorf("write pdf: %w", err)
 	}
 	return nil
+}
+
+// EachPage calls fn once per page, in order, with that page current, so it
+// can draw what needs the page count ("page 3 of 12", running footers);
+// call it once, after the last page is made and before Write. Each call
+// starts with the document's current colours, line width and solid lines;
+// afterwards the last page is current again.
+func (d *Doc) EachPage(fn func(page, total int)) {
+	total := d.PageCount()
+	restate := func() {
+		// gofpdf tracks one drawing state for the whole document, but a
+		// page's content stream has its own: say it all again, as gofpdf
+		// does at the top of a new page.
+		d.pdf.SetLineWidth(d.lineWidth)
+		d.pdf.SetDrawColor(int(d.draw.R), int(d.draw.G), int(d.draw.B))
+		d.pdf.SetFillColor(int(d.fill.R), int(d.fill.G), int(d.fill.B))
+		d.pdf.SetDashPattern(nil, 0)
+		d.pdf.SetTextRenderingMode(0)
+		if len(d.fonts0) > 0 { // gofpdf has a current font: emit it here
+			pt, _ := d.pdf.GetFontSize()
+			d.pdf.SetFontSize(pt)
+		}
+	}
+	for p := 1; p <= total; p++ {
+		d.pdf.SetPage(p)
+		restate()
+		fn(p, total)
+	}
+	d.pdf.SetPage(total)
+	restate()
 }

@@ -99,10 +99,14 @@ func LoadFonts(o FontOverride) (*FontSet, error) {
 			return nil, err
 		}
 	}
-	return newFontSet(
+	fs, err := newFontSet(
 		faceSource{name: "go", regular: goregular.TTF, bold: gobold.TTF},
 		faceSource{name: "custom", regular: reg, bold: bold},
 	)
+	if err != nil {
+		return nil, fmt.Errorf("pdf font %s: %w", o.Path, err)
+	}
+	return fs, nil
 }
 
 func readTrueType(path string) ([]byte, error) {

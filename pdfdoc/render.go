@@ -1,6 +1,7 @@
 package pdfdoc
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -69,7 +70,7 @@ func (sp *spread) runLen(k int, r rune, f *face) int {
 
 // copyFor returns the copy of fv that draws r, assigning one on first use.
 func (d *Doc) copyFor(fv faceVariant, r rune) uint8 {
-	if r < 256 {
+	if r < 256 || d.noSpread {
 		return 0
 	}
 	sp := d.spread[fv]
@@ -111,32 +112,49 @@ func (d *Doc) setFont(k fontKey, size float64) {
 	if d.hasFont && d.cur == k && d.curSize == size {
 		return
 	}
-	if !d.fonts0[k] {
-		f := d.fonts.faces[k.face]
-		b := f.regular
-		if k.bold {
-			b = f.bold
-		}
-		d.pdf.AddUTF8FontFromBytes(k.family(), "", b)
-		d.fonts0[k] = true
+	fam, ok := d.fonts0[k]
+	if !ok {
+		fam = k.family()
+		d.pdf.AddUTF8FontFromBytes(fam, "", d.fontBytes(k.faceVariant))
+		d.fonts0[k] = fam
 	}
-	d.pdf.SetFont(k.family(), "", size)
+	d.pdf.SetFont(fam, "", size)
 	d.cur, d.curSize, d.hasFont = k, size, true
 }
 
-// drawLine draws one sanitized line with its baseline at by, from x.
+// fontBytes returns this document's private copy of a font file. gofpdf
+// writes into the bytes it is given (it pads tables to compute their
+// checksums with append, into the file's own array), so the FontSet's
+// shared bytes must never reach it: two documents would race, and the
+// shared font would be changed. The copies of one face share one copy.
+func (d *Doc) fontBytes(fv faceVariant) []byte {
+	if b, ok := d.fontFiles[fv]; ok {
+		return b
+	}
+	f := d.fonts.faces[fv.face]
+	src := f.regular
+	if fv.bold {
+		src = f.bold
+	}
+	b := bytes.Clone(src)
+	d.fontFiles[fv] = b
+	return b
+}
+
+// drawLine draws one sanitized line with its baseline at by, from x, in
+// runs that share a font (substrings of line: no copies).
 func (d *Doc) drawLine(x, by float64, line string, st Style) {
 	size := st.size()
 	d.pdf.SetTextColor(int(st.Color.R), int(st.Color.G), int(st.Color.B))
-	var run strings.Builder
 	var runKey fontKey
 	var runFace *face
-	flush := func() {
-		if run.Len() == 0 {
+	runStart := 0
+	flush := func(end int) {
+		if end == runStart {
 			return
 		}
-		s := run.String()
-		run.Reset()
+		s := line[runStart:end]
+		runStart = end
 		d.setFont(runKey, size)
 		fake := st.Bold && runFace.fakeBold
 		if fake { // outline the glyphs too: a bold look without a bold font
@@ -154,15 +172,14 @@ func (d *Doc) drawLine(x, by float64, line string, st Style) {
 		}
 		x += d.fonts.width(s, st.Bold, size)
 	}
-	for _, r := range line {
+	for i, r := range line {
 		k, f := d.keyFor(r, st.Bold)
 		if k != runKey || runFace == nil {
-			flush()
+			flush(i)
 			runKey, runFace = k, f
 		}
-		run.WriteRune(r)
 	}
-	flush()
+	flush(len(line))
 }
 
 // LineHeight returns the height of one line of text in st, in millimetres.
@@ -206,12 +223,35 @@ func (d *Doc) Lines(s string, st Style, width float64) []string {
 }
 
 func (d *Doc) lines(s string, st Style, width float64) []laidLine {
+	key := layoutKey{s: s, bold: st.Bold, size: st.size(), width: width}
+	if ll, ok := d.layouts[key]; ok {
+		return ll
+	}
 	ll := d.fonts.layout(d.fonts.Sanitize(s), st.Bold, st.size(), width)
 	// A text that wrapped at its final space would end with an empty line.
 	if n := len(ll); n > 1 && ll[n-1].text == "" && ll[n-2].brk == breakSpace {
 		ll = ll[:n-1]
 	}
+	if len(s) <= maxCachedLayout {
+		if len(d.layouts) >= maxLayouts {
+			clear(d.layouts)
+		}
+		d.layouts[key] = ll
+	}
 	return ll
+}
+
+// The layout cache: Height then Block (a table row measured, then drawn)
+// and repeated cells (a line's name in every row) are laid out once.
+const (
+	maxLayouts      = 4096
+	maxCachedLayout = 2048 // bytes: long texts are rarely drawn twice
+)
+
+type layoutKey struct {
+	s           string
+	bold        bool
+	size, width float64
 }
 
 // Height returns the height Block (or Paragraph, without page breaks) takes

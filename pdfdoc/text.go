@@ -114,6 +114,9 @@ func (fs *FontSet) width(s string, bold bool, size float64) float64 {
 // is longer than a line, between any two runes. No rune is ever lost:
 // joining the lines with what their breakKind says gives s back.
 func (fs *FontSet) layout(s string, bold bool, size, width float64) []laidLine {
+	if s == "" {
+		return nil
+	}
 	var out []laidLine
 	var runes []rune
 	var cum []float64

@@ -4,25 +4,22 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/floorfeed/floorfeed/brief"
 	"github.com/floorfeed/floorfeed/handlers"
+	"github.com/floorfeed/floorfeed/pdfdoc"
 	"github.com/floorfeed/floorfeed/plant"
 )
 
 var _ handlers.BriefMaker = (*brief.Maker)(nil)
 
 // newBriefMaker builds the brief maker over be for the HTTP API (and so
-// for the CLI, which goes through it).
-func newBriefMaker(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*brief.Maker, error) {
-	m, err := brief.New(brief.Deps{Reports: be, Records: be, Plant: p, BaseURL: cfg.BaseURL, TimeZone: cfg.TimeZone, Log: log})
+// for the CLI, which goes through it), drawing with fonts (pdfFonts).
+func newBriefMaker(cfg *Config, be *backend, p *plant.Plant, fonts *pdfdoc.FontSet, log *slog.Logger) (*brief.Maker, error) {
+	m, err := brief.New(brief.Deps{Reports: be, Records: be, Plant: p, BaseURL: cfg.BaseURL, TimeZone: cfg.TimeZone, Fonts: fonts, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("set up briefs: %w", err)
 	}
@@ -55,11 +52,11 @@ func setupBrief(fs *flag.FlagSet) action {
 			if err := api.call(ctx, http.MethodPost, "/api/v1/briefs", body, &made); err != nil {
 				return fmt.Errorf("brief: %w", err)
 			}
-			pdf, err := api.getBytes(ctx, made.URL)
+			pdf, err := api.fetch(ctx, made.URL) // qr.go
 			if err != nil {
 				return fmt.Errorf("brief %s: %w", made.ID, err)
 			}
-			if err := writeOutput(*out, x.stdout, pdf); err != nil {
+			if err := writeOutput(x.stdout, *out, pdf); err != nil {
 				return fmt.Errorf("brief %s: %w", made.ID, err)
 			}
 			n := made.Summary.Numbers
@@ -78,52 +75,4 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-// writeOutput writes b to path through a temporary file renamed into
-// place (no half-written PDF is left behind), or to stdout for "-".
-func writeOutput(path string, stdout io.Writer, b []byte) error {
-	if path == "-" {
-		_, err := stdout.Write(b)
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".brief-*.pdf")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename it is gone already
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// getBytes GETs path and returns the body of a 200 answer.
-func (a *adminAPI) getBytes(ctx context.Context, path string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://floorfeed"+path, nil)
-	if err != nil {
-		return nil, err
-	}
-	res, err := a.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s through %s: %w", path, a.via, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, 512<<20))
-	if err != nil {
-		return nil, fmt.Errorf("GET %s through %s: %w", path, a.via, err)
-	}
-	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s through %s: %s", path, a.via, res.Status)
-	}
-	return b, nil
 }

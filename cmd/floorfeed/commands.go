@@ -30,6 +30,7 @@ func commands() *command {
 		{name: "lines", summary: "list the lines with their QR form URLs", config: scopeAdmin, setup: setupLines,
 			about: "List the lines with their QR form URLs. While a server runs, the URLs are the server's (its base URL and secret).\n" +
 				"Reads only: where there is no store, it says so and creates nothing."},
+		{name: "qr", summary: "write the A4 sheet of QR stickers, one per line and station (PDF)", config: scopeAdmin, setup: setupQR, about: "Write the printable A4 sheet of QR stickers, one per line and per station: -o FILE (- for standard output), --lang zh|en for the language printed first.\nWhile a server runs, the codes are the server's (its base URL and secret). Reads only: where there is no store, it says so and creates nothing."},
 		{name: "token", summary: "create, list and revoke API tokens", subs: []*command{
 			{name: "create", args: []string{"NAME"}, summary: "create an API token (printed once)", config: scopeAdmin, setup: setupTokenCreate},
 			{name: "list", summary: "list the API tokens with their last use", config: scopeAdmin, setup: setupTokenList},

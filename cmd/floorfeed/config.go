@@ -37,6 +37,8 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	Secret          []byte // FLOORFEED_SECRET / FLOORFEED_SECRET_FILE; empty → generated and kept
+	PDFFont         string // TrueType file replacing the embedded fallback face of PDFs (pdffonts.go)
+	PDFFontBold     string
 
 	baseURLSet bool // BaseURL was configured, not derived from Addr
 }
@@ -76,6 +78,8 @@ var settings = []setting{
 	{"submit-burst", "FLOORFEED_SUBMIT_BURST", "10", "submissions a client may make at once before the rate applies", scopeServe},
 	{"shutdown-timeout", "FLOORFEED_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for requests and jobs to finish", scopeServe},
 	{"time-zone", "FLOORFEED_TIME_ZONE", "Local", "IANA time zone for dates on pages and in date filters, e.g. Asia/Shanghai", scopeServe},
+	{"pdf-font", "FLOORFEED_PDF_FONT", "", "TrueType font file (.ttf with glyf outlines) for CJK and other non-Latin text in PDFs, instead of the embedded Droid Sans Fallback; .ttc and CFF .otf files are refused at start", scopeStore},
+	{"pdf-font-bold", "FLOORFEED_PDF_FONT_BOLD", "", "bold TrueType file to go with --pdf-font (default: bold simulated)", scopeStore},
 	{"log-level", "FLOORFEED_LOG_LEVEL", "info", "debug, info, warn or error", scopeLog},
 	{"log-format", "FLOORFEED_LOG_FORMAT", "text", "text or json", scopeLog},
 }
@@ -151,6 +155,8 @@ func buildConfig(vals map[string]string, redisURL string, getenv func(string) st
 		RedisPrefix: vals["redis-prefix"],
 		BaseURL:     strings.TrimRight(vals["base-url"], "/"),
 		LogFormat:   vals["log-format"],
+		PDFFont:     vals["pdf-font"],
+		PDFFontBold: vals["pdf-font-bold"],
 	}
 	var errs []error
 	bad := func(flagName, env, v, why string) {

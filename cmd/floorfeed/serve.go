@@ -59,7 +59,11 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, err
 	}
-	briefs, err := newBriefMaker(cfg, be, p, log)
+	fonts, err := cfg.pdfFonts() // pdffonts.go
+	if err != nil {
+		return nil, err
+	}
+	briefs, err := newBriefMaker(cfg, be, p, fonts, log)
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +89,7 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 			SubmitBurst:    cfg.SubmitBurst,
 			TimeZone:       cfg.TimeZone,
 		},
+		PDFFonts: fonts,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up HTTP handlers: %w", err)
