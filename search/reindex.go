@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/floorfeed/floorfeed/store"
@@ -15,8 +16,9 @@ import (
 const ReindexBatch = 5000
 
 // reindexWriters is how many writes Reindex keeps in flight: bbolt commits
-// concurrent writes together, Redis pipelines them over its pool.
-const reindexWriters = 16
+// the writes waiting together (up to 256 in one fsync), Redis spreads them
+// over its connection pool.
+const reindexWriters = 128
 
 // Reports walks reports: it calls yield for each one and stops at yield's
 // first error, returning it.
@@ -104,25 +106,26 @@ func (ix *Index) flush(ctx context.Context, postings map[[2]string][]string, doc
 	for k := range postings {
 		keys = append(keys, k)
 	}
+	// Bucket first, token second: writes in flight at once go to different
+	// tokens' collections, which Redis's optimistic UpdateRecord (a WATCH
+	// on the collection) needs to not retry.
 	slices.SortFunc(keys, func(a, b [2]string) int {
-		if a[0] != b[0] {
-			if a[0] < b[0] {
-				return -1
-			}
-			return 1
+		if c := strings.Compare(a[1], b[1]); c != 0 {
+			return c
 		}
-		if a[1] < b[1] {
-			return -1
-		}
-		if a[1] > b[1] {
-			return 1
-		}
-		return 0
+		return strings.Compare(a[0], b[0])
 	})
 	if err := parallel(ctx, len(keys), func(i int) error {
 		ids := postings[keys[i]]
 		slices.Sort(ids)
-		return ix.mergePosting(ctx, keys[i][0], keys[i][1], slices.Compact(ids), true)
+		ids = slices.Compact(ids)
+		// A fresh index has no record for most buckets: one insert, no
+		// read-modify-write.
+		created, err := ix.rec.CreateRecord(ctx, postingColl(keys[i][0]), keys[i][1], encodeIDs(ids))
+		if err != nil || created {
+			return err
+		}
+		return ix.mergePosting(ctx, keys[i][0], keys[i][1], ids, true)
 	}); err != nil {
 		return err
 	}
@@ -132,7 +135,7 @@ func (ix *Index) flush(ctx context.Context, postings map[[2]string][]string, doc
 	}
 	slices.Sort(ids)
 	return parallel(ctx, len(ids), func(i int) error {
-		b, err := json.Marshal(docValue{V: docSchema, Tokens: docs[ids[i]]})
+		b, err := json.Marshal(docValue{V: docSchema, Tokens: compactTokens(docs[ids[i]])})
 		if err != nil {
 			return err
 		}
@@ -179,4 +182,14 @@ func parallel(ctx context.Context, n int, fn func(i int) error) error {
 		return first
 	}
 	return ctx.Err()
+}
+
+// Indexed returns how many reports the index holds, for deciding at start
+// whether reports stored before the index existed need a Reindex.
+func (ix *Index) Indexed(ctx context.Context) (int64, error) {
+	n, err := ix.rec.CountRecords(ctx, docsColl)
+	if err != nil {
+		return 0, fmt.Errorf("search: count indexed reports: %w", err)
+	}
+	return n, nil
 }

@@ -7,12 +7,14 @@
 //
 // Layout (collections of store.Records):
 //
-//	search:<token>   key: a time bucket, the first BucketChars characters
-//	                 of the report id (UUID v7: about 4.7 hours); value: the
-//	                 ids in that bucket having the token, sorted, one per line
+//	search:<token>   key: a time bucket of the report id (bucketOf: UUID v7
+//	                 ids start with Unix milliseconds in hex, and a bucket
+//	                 is 2^26 ms, about 18.6 hours); value: the ids in that
+//	                 bucket having the token, sorted, one per line
 //	search.docs      key: report id; value: JSON {"v":1,"tokens":[…]}, the
-//	                 tokens the report was indexed under, so that an edit or
-//	                 Remove takes exactly those postings away
+//	                 tokens the report was indexed under (Han ones as text),
+//	                 so that an edit or Remove takes exactly those postings
+//	                 away
 //
 // Postings grouped by time bucket keep the number of records (and Redis
 // memory) far below one record per token per report, still list newest
@@ -21,11 +23,14 @@ package search
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/google/uuid"
 
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/textproc"
@@ -39,8 +44,9 @@ const (
 )
 
 // BucketChars is how many leading characters of a report id make its
-// posting bucket. UUID v7 ids start with 48 bits of Unix milliseconds in
-// hex, so 6 characters are 2^24 ms ≈ 4.7 hours.
+// posting bucket, the last one rounded down to a multiple of 4 when it is
+// a hex digit: UUID v7 ids start with 48 bits of Unix milliseconds in hex,
+// so a bucket is 2^26 ms ≈ 18.6 hours. Buckets sort as the ids in them do.
 const BucketChars = 6
 
 // Query limits.
@@ -80,9 +86,45 @@ func New(rec store.Records, g *themes.Glossary) *Index {
 	return &Index{rec: rec, an: textproc.NewAnalyzer(g)}
 }
 
+// docValue is a search.docs value. Han tokens are kept as their text
+// ("z:泵漏", 8 bytes) rather than their hex key ("z:e6b3b5e6bc8f"), which
+// makes token sets about a quarter smaller.
 type docValue struct {
 	V      int      `json:"v"`
 	Tokens []string `json:"tokens"`
+}
+
+func compactTokens(ts []string) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t
+		if h, ok := strings.CutPrefix(t, "z:"); ok {
+			if b, err := hex.DecodeString(h); err == nil {
+				out[i] = "z:" + string(b)
+			}
+		}
+	}
+	return out
+}
+
+func expandTokens(ts []string) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t
+		if raw, ok := strings.CutPrefix(t, "z:"); ok && !isASCII(raw) {
+			out[i] = "z:" + hex.EncodeToString([]byte(raw))
+		}
+	}
+	return out
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // Tokens returns the distinct index tokens of a report: its title and
@@ -128,7 +170,7 @@ func (ix *Index) Add(ctx context.Context, r store.Report) error {
 			return fmt.Errorf("search add %s: %w", r.ID, err)
 		}
 	}
-	b, err := json.Marshal(docValue{V: docSchema, Tokens: now})
+	b, err := json.Marshal(docValue{V: docSchema, Tokens: compactTokens(now)})
 	if err != nil {
 		return fmt.Errorf("search add %s: %w", r.ID, err)
 	}
@@ -171,15 +213,35 @@ func (ix *Index) docTokens(ctx context.Context, id string) ([]string, error) {
 	if v.V > docSchema {
 		return nil, fmt.Errorf("search: tokens of %s: schema %d: %w", id, v.V, store.ErrSchemaTooNew)
 	}
-	slices.Sort(v.Tokens)
-	return v.Tokens, nil
+	ts := expandTokens(v.Tokens)
+	slices.Sort(ts)
+	return ts, nil
 }
 
 func bucketOf(id string) string {
-	if len(id) <= BucketChars {
+	if len(id) < BucketChars {
 		return id
 	}
-	return id[:BucketChars]
+	b := []byte(id[:BucketChars])
+	if d := hexVal(b[BucketChars-1]); d >= 0 {
+		b[BucketChars-1] = "0123456789abcdef"[d&^3]
+		if b[BucketChars-1] >= 'a' && id[BucketChars-1] >= 'A' && id[BucketChars-1] <= 'F' {
+			b[BucketChars-1] -= 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func hexVal(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
 }
 
 func postingColl(token string) string { return postingPrefix + token }
@@ -208,14 +270,37 @@ func (ix *Index) mergePosting(ctx context.Context, token, bucket string, ids []s
 	return err
 }
 
+// binaryIDs marks a posting value of 16-byte UUIDs (the ids store.NewID
+// makes); any other value is ids as text, one per line, for ids that are
+// not canonical UUIDs.
+const binaryIDs = 0x01
+
 func decodeIDs(b []byte) []string {
 	if len(b) == 0 {
 		return nil
 	}
+	if b[0] == binaryIDs && (len(b)-1)%16 == 0 {
+		out := make([]string, 0, (len(b)-1)/16)
+		for i := 1; i < len(b); i += 16 {
+			out = append(out, uuid.UUID(b[i:i+16]).String())
+		}
+		return out
+	}
 	return strings.Split(string(b), "\n")
 }
 
-func encodeIDs(ids []string) []byte { return []byte(strings.Join(ids, "\n")) }
+func encodeIDs(ids []string) []byte {
+	out := make([]byte, 1, 1+16*len(ids))
+	out[0] = binaryIDs
+	for _, id := range ids {
+		u, err := uuid.Parse(id)
+		if err != nil || u.String() != id {
+			return []byte(strings.Join(ids, "\n"))
+		}
+		out = append(out, u[:]...)
+	}
+	return out
+}
 
 func unionSorted(a, b []string) []string {
 	out := make([]string, 0, len(a)+len(b))

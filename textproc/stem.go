@@ -48,7 +48,8 @@ func isConsonant(c byte) bool {
 	return c >= 'a' && c <= 'z' && !strings.ContainsRune("aeiouy", rune(c))
 }
 
-// stopwords are English words too common to say what a report is about.
+// stopwords are English words too common to say what a report is about,
+// and units, which say how much but not what.
 var stopwords = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`a about above after again against all also am an and any are as at
@@ -58,7 +59,8 @@ var stopwords = func() map[string]bool {
 		should so some such than that the their them then there these they this those through to too under
 		until up very was we were what when where which while who whom why will with would you your
 		yours today yesterday again still please since per ~ maybe seems seem looks look like one two three
-		got get gets also same`) {
+		got get gets also same
+		mm cm μm µm um nm kg ppm pa kpa mpa rpm min mol ml kw kwh mg kgs`) {
 		m[w] = true
 	}
 	return m

@@ -83,11 +83,12 @@ func split(text string) []unit {
 		out = append(out, unit{text: Stem(w), surface: w, brk: brk, stop: stopwords[w]})
 		brk = false
 	}
-	for _, r := range text {
+	for i, r := range text {
 		switch {
 		case unicode.Is(unicode.Han, r):
 			flush()
-			out = append(out, unit{text: string(r), surface: string(r), han: true, brk: brk})
+			ch := text[i : i+utf8.RuneLen(r)] // no allocation, unlike string(r)
+			out = append(out, unit{text: ch, surface: ch, han: true, brk: brk})
 			brk = false
 		case unicode.IsLetter(r) || (r == '\'' && word.Len() > 0):
 			if len(out) > 0 && out[len(out)-1].han && word.Len() == 0 {
@@ -225,7 +226,12 @@ func isWordToken(s string) bool {
 	return false
 }
 
-func hanKey(s string) string { return "z:" + hex.EncodeToString([]byte(s)) }
+func hanKey(s string) string {
+	b := make([]byte, 2+hex.EncodedLen(len(s)))
+	b[0], b[1] = 'z', ':'
+	hex.Encode(b[2:], []byte(s))
+	return string(b)
+}
 
 func wordKey(s string) string {
 	for i := 0; i < len(s); i++ {

@@ -57,7 +57,8 @@ func (m *model) cluster(threshold float64) []*cluster {
 	score := map[int]float64{}
 	for i, v := range m.vecs {
 		clear(score)
-		for _, e := range heaviest(v, probeTerms) {
+		probe := heaviest(v, probeTerms)
+		for _, e := range probe {
 			for _, c := range index[e.term] {
 				score[c] += e.w * cs[c].sum[e.term]
 			}
@@ -86,7 +87,7 @@ func (m *model) cluster(threshold float64) []*cluster {
 			cs = append(cs, &cluster{sum: map[int32]float64{}})
 		}
 		cs[best].add(i, v)
-		for _, e := range heaviest(v, probeTerms) {
+		for _, e := range probe {
 			if l := index[e.term]; len(l) == 0 || l[len(l)-1] != best {
 				if !slices.Contains(l, best) {
 					index[e.term] = append(l, best)
@@ -226,19 +227,31 @@ func (m *model) theme(ds []Doc, c *cluster) Theme {
 }
 
 // topTerms returns the centroid's heaviest terms in readable form, each
-// label once.
+// label once: concepts and words first; Chinese bigrams, which often
+// straddle two words ("属区" from "金属区"), only when fewer than three
+// other terms were found.
 func (m *model) topTerms(c *cluster, n int) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, e := range heaviestMap(c.sum, len(c.sum)) {
-		label := m.label(e.term)
-		if label == "" || seen[label] {
-			continue
-		}
-		seen[label] = true
-		out = append(out, label)
-		if len(out) == n {
+	all := heaviestMap(c.sum, len(c.sum))
+	for pass := 0; pass < 2 && len(out) < n; pass++ {
+		if pass == 1 && len(out) >= 3 {
 			break
+		}
+		for _, e := range all {
+			han := strings.HasPrefix(m.terms[e.term], "z:")
+			if han != (pass == 1) {
+				continue
+			}
+			label := m.label(e.term)
+			if label == "" || seen[label] {
+				continue
+			}
+			seen[label] = true
+			out = append(out, label)
+			if len(out) == n {
+				break
+			}
 		}
 	}
 	return out

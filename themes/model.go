@@ -3,7 +3,9 @@ package themes
 import (
 	"cmp"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/floorfeed/floorfeed/textproc"
 )
@@ -62,13 +64,11 @@ func buildModel(ds []Doc, g *Glossary) *model {
 	an := textproc.NewAnalyzer(g)
 	m := &model{g: g}
 	ids := map[string]int32{}
-	type raw struct {
-		tf map[int32]float64
-	}
 	raws := make([]map[int32]float64, len(ds))
-	for i, d := range ds {
+	toks := tokenizeAll(an, ds)
+	for i := range ds {
 		tf := map[int32]float64{}
-		for _, t := range an.Document(d.Text) {
+		for _, t := range toks[i] {
 			w := kindWeight(t)
 			if w == 0 {
 				continue
@@ -90,6 +90,7 @@ func buildModel(ds []Doc, g *Glossary) *model {
 			m.surface[id][t.Surface]++
 		}
 		raws[i] = tf
+		toks[i] = nil
 	}
 	n := float64(len(ds))
 	m.vecs = make([]vec, len(ds))
@@ -127,4 +128,23 @@ func kindWeight(t textproc.Token) float64 {
 		return weightUnigram
 	}
 	return weightSurface
+}
+
+// tokenizeAll tokenizes the docs on every core; the result is in doc
+// order, so the model built from it does not depend on scheduling.
+func tokenizeAll(an *textproc.Analyzer, ds []Doc) [][]textproc.Token {
+	out := make([][]textproc.Token, len(ds))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(ds)/256))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(ds); i += workers {
+				out[i] = an.Document(ds[i].Text)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/floorfeed/floorfeed/plant"
+	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/textproc"
 )
 
@@ -209,3 +210,9 @@ func sortedDocs(docs []Doc) []Doc {
 }
 
 func round(f float64) float64 { return math.Round(f*1e6) / 1e6 }
+
+// DocOf returns the Doc of a stored report: title and body, line,
+// severity, votes and creation time.
+func DocOf(r store.Report) Doc {
+	return Doc{ID: r.ID, Text: r.Title + "\n" + r.Body, Line: r.Line, Severity: string(r.Severity), Votes: r.Votes, CreatedAt: r.CreatedAt}
+}
