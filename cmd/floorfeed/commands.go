@@ -44,7 +44,9 @@ func commands() *command {
 			about: "Put every report into the index of each of its fields (line, category, severity, status, team). Safe to run at any time;\n" +
 				"needed once after a rolling upgrade from a version without the team index, when the last old instance has stopped."},
 		{name: "demo", summary: "load realistic sample reports", config: scopeAdmin, setup: setupDemo},
-		{name: "brief", summary: "make an R&D brief of a period as a PDF (kept, like scheduled ones)", config: scopeAdmin, setup: setupBrief},
+		{name: "brief", summary: "make an R&D brief of a period as a PDF (kept, like scheduled ones)", config: scopeAdmin, setup: setupBrief,
+			about: "Make the R&D brief of --from to --to (days in the server's time zone, --to included) for --team (default: every team) in --lang, write its PDF to -o,\n" +
+				"and keep it like the scheduled ones (GET /api/v1/briefs). While a server runs, the server makes it; otherwise this process opens the store."},
 		{name: "healthcheck", summary: "check the local server's /healthz (for Docker)", config: scopeAddr, setup: setupHealthcheck},
 		{name: "version", summary: "print the version and VCS revision", setup: setupVersion},
 		{name: "help", args: []string{"[COMMAND]"}, summary: "show the commands, or a command's flags"},
