@@ -2,6 +2,7 @@ package brief_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -278,4 +279,36 @@ func ids(ks []brief.Kept) []string {
 		out = append(out, fmt.Sprintf("%s (%s)", k.ID, k.CreatedAt.Format(time.TimeOnly)))
 	}
 	return out
+}
+
+// TestInvalidRequests checks that requests that cannot be made are refused
+// with ErrInvalid, before anything is read or kept.
+func TestInvalidRequests(t *testing.T) {
+	st := backends.Bolt(t)
+	m := newMaker(t, st, day(7, 8))
+	week := brief.Request{From: day(0, 0), To: day(7, 0)}
+	for _, tc := range []struct {
+		name string
+		mod  func(*brief.Request)
+	}{
+		{"no from", func(r *brief.Request) { r.From = time.Time{} }},
+		{"to before from", func(r *brief.Request) { r.To = r.From.Add(-time.Hour) }},
+		{"empty period", func(r *brief.Request) { r.To = r.From }},
+		{"over a year", func(r *brief.Request) { r.To = r.From.Add(brief.MaxPeriod + time.Hour) }},
+		{"unknown team", func(r *brief.Request) { r.Team = "nope" }},
+		{"unknown line", func(r *brief.Request) { r.Lines = []string{"sx-1", "nope"} }},
+		{"unknown category", func(r *brief.Request) { r.Categories = []string{"nope"} }},
+		{"unknown severity", func(r *brief.Request) { r.MinSeverity = "urgent" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := week
+			tc.mod(&req)
+			if _, err := m.Make(context.Background(), req); !errors.Is(err, brief.ErrInvalid) {
+				t.Errorf("Make(%+v) = %v, want ErrInvalid", req, err)
+			}
+		})
+	}
+	if list, _, err := m.List(context.Background(), "", 0); err != nil || len(list) != 0 {
+		t.Errorf("List after refused requests = %d briefs, %v; want none kept", len(list), err)
+	}
 }
