@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -228,5 +229,43 @@ func TestThumbnails(t *testing.T) {
 	}
 	if n := bytes.Count(b.PDF, []byte("/Subtype /Image")); n != 1 {
 		t.Errorf("PDF has %d image objects, want 1 (the one thumbnail, drawn once)", n)
+	}
+}
+
+// TestConcurrentBriefs makes briefs in parallel from one Maker (run with
+// -race): each has its own document, and all come out the same.
+func TestConcurrentBriefs(t *testing.T) {
+	st := backends.Bolt(t)
+	loadWeek(t, st)
+	m := newMaker(t, st, day(7, 8))
+	req := brief.Request{From: day(0, 0), To: day(7, 0), Lang: i18n.En}
+	const n = 4
+	pdfs := make([][]byte, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			b, err := m.Make(context.Background(), req)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			pdfs[i] = b.PDF
+		})
+	}
+	wg.Wait()
+	texts := make([]string, n)
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("Make #%d = %v", i, errs[i])
+		}
+		// The page bodies: the footer names each brief's own id.
+		texts[i] = pdfText(t, pdfs[i], "-x", "0", "-y", "37", "-W", "595", "-H", "754")
+		if texts[i] != texts[0] {
+			t.Errorf("brief #%d's page bodies differ from brief #0's", i)
+		}
+	}
+	if list, _, err := m.List(context.Background(), "", 10); err != nil || len(list) != n {
+		t.Errorf("List = %d briefs, %v; want %d kept", len(list), err, n)
 	}
 }
