@@ -192,9 +192,6 @@ func (p *Plant) validate() error {
 	if _, err := uniqueIDs("lines", p.Lines, func(l Line) string { return l.ID }); err != nil {
 		return err
 	}
-	if err := validateGlossary(p.Glossary); err != nil {
-		return err
-	}
 	for i, l := range p.Lines {
 		switch {
 		case l.Name.ZH == "" && l.Name.EN == "":
@@ -205,7 +202,7 @@ func (p *Plant) validate() error {
 			return fmt.Errorf("lines[%d] (%s): unknown team %q", i, l.ID, l.Team)
 		}
 	}
-	return nil
+	return validateGlossary(p.Glossary)
 }
 
 // uniqueIDs checks that every item of a list has a well-formed id of its own

@@ -181,3 +181,28 @@ func postingRecords(ix *Index, rs []store.Report) int {
 	}
 	return len(seen)
 }
+
+// BenchmarkAdd measures one report's Add (about 30 postings) on each
+// backend, one report at a time, as the report job does.
+//
+//	go test -run '^$' -bench 'Add$' -benchtime 200x ./search/
+func BenchmarkAdd(b *testing.B) {
+	corpus := benchCorpus()[:2000]
+	for _, be := range []struct {
+		name string
+		open func(b *testing.B) (store.Records, func() string)
+	}{{"bolt", openBoltBench}, {"redis", openRedisBench}} {
+		b.Run(be.name, func(b *testing.B) {
+			rec, _ := be.open(b)
+			ix := New(rec, nil)
+			ctx := context.Background()
+			i := 0
+			for b.Loop() {
+				if err := ix.Add(ctx, corpus[i%len(corpus)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}

@@ -115,7 +115,7 @@ func (ix *Index) flush(ctx context.Context, postings map[[2]string][]string, doc
 		}
 		return strings.Compare(a[0], b[0])
 	})
-	if err := parallel(ctx, len(keys), func(i int) error {
+	if err := parallel(ctx, len(keys), reindexWriters, func(i int) error {
 		ids := postings[keys[i]]
 		slices.Sort(ids)
 		ids = slices.Compact(ids)
@@ -134,7 +134,7 @@ func (ix *Index) flush(ctx context.Context, postings map[[2]string][]string, doc
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	return parallel(ctx, len(ids), func(i int) error {
+	return parallel(ctx, len(ids), reindexWriters, func(i int) error {
 		b, err := json.Marshal(docValue{V: docSchema, Tokens: compactTokens(docs[ids[i]])})
 		if err != nil {
 			return err
@@ -143,9 +143,15 @@ func (ix *Index) flush(ctx context.Context, postings map[[2]string][]string, doc
 	})
 }
 
-// parallel runs fn(0..n-1) on reindexWriters goroutines and returns the
+// parallel runs fn(0..n-1) on up to workers goroutines and returns the
 // first error.
-func parallel(ctx context.Context, n int, fn func(i int) error) error {
+func parallel(ctx context.Context, n, workers int, fn func(i int) error) error {
+	if n == 0 {
+		return nil
+	}
+	if n == 1 {
+		return fn(0)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -154,7 +160,7 @@ func parallel(ctx context.Context, n int, fn func(i int) error) error {
 		first error
 	)
 	next := make(chan int)
-	for range reindexWriters {
+	for range min(workers, n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
