@@ -557,9 +557,13 @@ func (r *renderer) thumbnails(rep store.Report) {
 	doc.EnsureSpace(h + 2)
 	x, y := marginX, cursorY(doc)
 	drawn := false
-	for i, p := range rep.Photos {
-		if i == 4 {
+	shown := 0
+	for _, p := range rep.Photos {
+		if shown == 4 {
 			break
+		}
+		if !p.Ready() {
+			continue // not re-encoded yet (or never): nothing to show
 		}
 		img, err := r.m.thumbs.Thumbnail(r.ctx, rep.ID, p.ID)
 		if err != nil {
@@ -577,6 +581,7 @@ func (r *renderer) thumbnails(rep store.Report) {
 		}
 		x += w + 3
 		drawn = true
+		shown++
 	}
 	if drawn {
 		doc.SetCursor(marginX, y+h+1)

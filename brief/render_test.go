@@ -197,13 +197,13 @@ func (th *thumbs) Thumbnail(_ context.Context, reportID, photoID string) (image.
 }
 
 // TestThumbnails checks that a critical report's photos are drawn from the
-// Thumbnails service (one missing photo skipped) and a report without
-// photos asks for none.
+// Thumbnails service (one missing photo skipped, one not yet re-encoded
+// never asked for) and a report without photos asks for none.
 func TestThumbnails(t *testing.T) {
 	st := backends.Bolt(t)
 	ctx := context.Background()
 	var ids []string
-	for i, photos := range [][]store.Photo{{{ID: "a", Width: 1600, Height: 1200}, {ID: "gone"}}, nil} {
+	for i, photos := range [][]store.Photo{{{ID: "a", Width: 1600, Height: 1200}, {ID: "pending", State: store.PhotoPending}, {ID: "gone"}}, nil} {
 		sub := storetest.MakeSubmission(fmt.Sprintf("thumb-%d", i), day(2, 9+i), func(r *store.Report) {
 			r.Severity, r.Photos, r.Team = store.SeverityCritical, photos, "separation"
 		})

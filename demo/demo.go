@@ -247,13 +247,13 @@ func (g *generator) station(l plant.Line, hint string) string {
 	var match []string
 	if hint != "" {
 		for _, s := range l.Stations {
-			if containsFold(s, hint) {
-				match = append(match, s)
+			if containsFold(s.ID, hint) || containsFold(s.Name.ZH, hint) || containsFold(s.Name.EN, hint) {
+				match = append(match, s.ID)
 			}
 		}
 	}
 	if len(match) == 0 {
-		match = l.Stations
+		match = l.StationIDs()
 	}
 	return match[g.r.IntN(len(match))]
 }

@@ -84,7 +84,7 @@ func checkItems(t *testing.T, p *plant.Plant, items []Item) {
 			fail("unknown line")
 		case len(l.Stations) == 0 && it.Station != "":
 			fail("station %q on a line without stations", it.Station)
-		case len(l.Stations) > 0 && !slices.Contains(l.Stations, it.Station):
+		case len(l.Stations) > 0 && !slices.Contains(l.StationIDs(), it.Station):
 			fail("station %q not on the line", it.Station)
 		}
 		if it.Title == "" || utf8.RuneCountInString(it.Title) > 120 {
@@ -356,7 +356,7 @@ func TestTemplates(t *testing.T) {
 		line   plant.Line
 		themes []theme
 	}
-	sets := []set{{"generic", plant.Line{ID: "x", Name: plant.Name{ZH: "某线", EN: "Some Line"}, Stations: []string{"press"}}, genericThemes}}
+	sets := []set{{"generic", plant.Line{ID: "x", Name: plant.Name{ZH: "某线", EN: "Some Line"}, Stations: []plant.Station{{ID: "press", Name: plant.Name{ZH: "press", EN: "press"}}}}, genericThemes}}
 	for _, id := range sampleLines {
 		l, ok := p.Line(id)
 		if !ok {
@@ -392,7 +392,7 @@ func TestTemplates(t *testing.T) {
 						if n := sentences(tx.body, lang); n < 1 || n > 3 {
 							t.Errorf("%s %q: %d sentences, want 1-3 (a closing remark may add one)", lang, tx.title, n)
 						}
-						for _, st := range append([]string{""}, s.line.Stations...) {
+						for _, st := range append([]string{""}, s.line.StationIDs()...) {
 							for i := range 20 {
 								f := &filler{r: r, lang: lang, station: st, line: s.line, at: at[i%len(at)], vars: map[string]string{}}
 								title, body := f.expand(tx.title), f.expand(tx.body)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/floorfeed/floorfeed/audit"
 	"github.com/floorfeed/floorfeed/auth"
 	"github.com/floorfeed/floorfeed/qr"
 	"github.com/floorfeed/floorfeed/signing"
@@ -24,9 +25,11 @@ import (
 //	POST   /api/v1/admin/demo         {"reports", "seed"} → {"created"}
 //	       /api/v1/admin/jobs/dead…   dead letters: list, retry (api_admin_jobs.go)
 //
-// Only an admin principal gets in. Today that is the local administrator
-// (LocalAdmin: the private admin socket and the CLI in-process); API tokens
-// get 403. Errors have the usual JSON shape, in English.
+//	/api/v1/admin/users…          dashboard users: list, add, change (api_admin_users.go)
+//
+// Only an admin principal gets in: the local administrator (LocalAdmin: the
+// private admin socket and the CLI in-process) and admins signed in to the
+// dashboard (with the session's CSRF token on changes); API tokens get 403. Errors have the usual JSON shape, in English.
 const (
 	routeAdminPrefix = "/api/v1/admin"
 	adminDemoTimeout = 10 * time.Minute
@@ -52,13 +55,15 @@ func (s *Server) LocalAdmin() http.Handler {
 // registerAdminRoutes adds the admin API to g (routeAdminPrefix).
 func (s *Server) registerAdminRoutes(g *echo.Group) {
 	g.Use(s.requireAdmin)
-	g.GET("/settings", s.handleAdminSettings)
-	g.GET("/lines", s.handleAdminLines)
-	g.GET("/tokens", s.handleAdminTokenList)
+	adminGET(g, "/settings", s.handleAdminSettings)
+	adminGET(g, "/lines", s.handleAdminLines)
+	adminGET(g, "/tokens", s.handleAdminTokenList)
 	g.POST("/tokens", s.handleAdminTokenCreate)
 	g.DELETE("/tokens/:id", s.handleAdminTokenRevoke)
 	g.POST("/demo", s.handleAdminDemo)
 	s.registerAdminJobRoutes(g)
+	s.registerAdminDumpRoutes(g)
+	s.registerAdminUserRoutes(g)
 }
 
 // requireAdmin admits admin principals only: 401 without a credential, 403
@@ -104,7 +109,7 @@ func (s *Server) handleAdminLines(c echo.Context) error {
 	out := make([]AdminLine, 0, len(s.plant.Lines))
 	for _, l := range s.plant.Lines {
 		out = append(out, AdminLine{
-			ID: l.ID, Site: l.Site, NameZH: l.Name.ZH, NameEN: l.Name.EN, Team: l.Team, Stations: l.Stations,
+			ID: l.ID, Site: l.Site, NameZH: l.Name.ZH, NameEN: l.Name.EN, Team: l.Team, Stations: l.StationIDs(),
 			FormURL: FormURL(base, l.ID, s.signer),
 		})
 	}
@@ -171,6 +176,7 @@ func (s *Server) handleAdminTokenCreate(c echo.Context) error {
 	case err != nil:
 		return storeReadError(err)
 	}
+	s.audit(c, actorOf(c), audit.ActionTokenCreate, "token:"+t.ID, "name "+t.Name)
 	out := adminToken(t)
 	out.Token = secret
 	return c.JSON(http.StatusCreated, out)
@@ -186,6 +192,7 @@ func (s *Server) handleAdminTokenRevoke(c echo.Context) error {
 	if err := s.tokens.RevokeToken(ctx, id); err != nil {
 		return storeReadError(err)
 	}
+	s.audit(c, actorOf(c), audit.ActionTokenRevoke, "token:"+id, "")
 	return c.NoContent(http.StatusNoContent)
 }
 

@@ -150,8 +150,14 @@ func (h briefHandlers) decodeRequest(r *http.Request) (brief.Request, error) {
 		}
 	}
 	if out.Team = in.Team; in.Team != "" {
-		if _, ok := s.plant.Team(in.Team); !ok {
+		team, ok := s.plant.Team(in.Team)
+		if !ok {
 			bad["team"] = store.CodeUnknown
+		}
+		// A team's brief covers the team's filter from the plant file,
+		// as its scheduled brief does, unless the request gives one.
+		if len(in.Lines) == 0 && len(in.Categories) == 0 && in.MinSeverity == "" {
+			in.Lines, in.Categories, in.MinSeverity = team.Filter.Lines, team.Filter.Categories, team.Filter.MinSeverity
 		}
 	}
 	for _, l := range in.Lines {

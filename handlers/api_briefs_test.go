@@ -48,6 +48,14 @@ func briefServer(t *testing.T) http.Handler {
 			t.Fatalf("Submit: %v", err)
 		}
 	}
+	// Assigned to separation but on a line outside its plant filter
+	// (sx-1, calc-1): a team's brief leaves it out.
+	outside := storetest.MakeSubmission("k-outside", testStart.Add(5*time.Hour), func(r *store.Report) {
+		r.Title, r.Team, r.Line = "outside the team's filter", "separation", "elec-1"
+	})
+	if _, _, err := st.Submit(ctx, outside); err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
 	sum := sha256.Sum256([]byte(testAPIToken))
 	if err := st.CreateToken(ctx, store.APIToken{ID: "tok-1", Name: "ci", Hash: hex.EncodeToString(sum[:]), CreatedAt: testStart}); err != nil {
 		t.Fatalf("CreateToken: %v", err)
@@ -134,7 +142,7 @@ func TestBriefsAPI(t *testing.T) {
 		t.Fatalf("201 body %s: want id and url /api/v1/briefs/{id}.pdf", rec.Body)
 	}
 	if n := made.Summary.Numbers; n.Reports != 3 || n.Critical != 1 {
-		t.Errorf("summary numbers = %+v, want 3 reports, 1 critical", n)
+		t.Errorf("summary numbers = %+v, want 3 reports (the team's filter leaves one out), 1 critical", n)
 	}
 
 	rec = doBrief(h, http.MethodGet, made.URL, "", true)

@@ -30,7 +30,7 @@ func (e *env) wantStickerURLs() []string {
 		u := qrBase + "/r/" + l.ID + "?t=" + e.token(l.ID)
 		out = append(out, u)
 		for _, st := range l.Stations {
-			out = append(out, u+"&s="+strings.ReplaceAll(url.QueryEscape(st), "+", "%20"))
+			out = append(out, u+"&s="+strings.ReplaceAll(url.QueryEscape(st.ID), "+", "%20"))
 		}
 	}
 	return out

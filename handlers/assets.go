@@ -18,6 +18,9 @@ func (s *Server) handleAsset(c echo.Context) error {
 	if !ok {
 		return errNotFound()
 	}
+	if s.serveGzipAsset(c, a) {
+		return nil
+	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, a.ContentType)
 	h.Set("ETag", a.ETag)

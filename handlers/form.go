@@ -46,6 +46,11 @@ type formView struct {
 	Errors    map[string]string
 	ErrorList []string
 	Message   string
+	// Dict is every label in both languages, for the script's language
+	// switch (i18n_mobile.go).
+	Dict string
+	// Open lists the line's open reports ("already reported here").
+	Open []openView
 }
 
 // handleForm serves GET /r/{line}?t={token}[&s={station}]: the mobile report form. It is
@@ -56,11 +61,13 @@ func (s *Server) handleForm(c echo.Context) error {
 	if !ok {
 		return errNotFound()
 	}
+	// The language first: a bad token's 403 page is in it too.
+	setLang(c, c.QueryParam("lang"))
 	token := c.QueryParam("t")
 	if !s.signer.CheckLineToken(line.ID, token) {
 		return errBadToken()
 	}
-	setLang(c, c.QueryParam("lang"))
+	s.rememberLang(c, c.QueryParam("lang"))
 	lang := s.langOf(c)
 	// The page carries its idempotency key. It must come back from the
 	// browser's history on Back (after a post whose answer was lost on bad
@@ -68,6 +75,7 @@ func (s *Server) handleForm(c echo.Context) error {
 	// so unlike every other page it may be kept, privately.
 	c.Response().Header().Set(echo.HeaderCacheControl, "private, no-cache")
 	v := s.newFormView(lang, line, token, uuid.NewString(), intake.Input{Station: stationParam(line, c.QueryParam("s"))}, nil, "")
+	v.Open = s.formOpenReports(c, lang, line.ID)
 	return s.render(c, http.StatusOK, "form.html", v)
 }
 
@@ -94,6 +102,7 @@ func (s *Server) newFormView(lang i18n.Lang, line plant.Line, token, key string,
 	if v.LineNameAlt == v.LineName {
 		v.LineNameAlt = ""
 	}
+	v.Dict = s.pageDict(s.formTitle(line))
 	v.Values.Lang = l
 
 	category := strings.ToLower(strings.TrimSpace(in.Category))
@@ -114,7 +123,7 @@ func (s *Server) newFormView(lang i18n.Lang, line plant.Line, token, key string,
 	}
 	station := strings.TrimSpace(in.Station)
 	for _, st := range line.Stations {
-		v.Stations = append(v.Stations, option{Value: st, Label: st, Selected: st == station})
+		v.Stations = append(v.Stations, option{Value: st.ID, Label: st.Name.In(l), AltLabel: st.Name.In(a), Selected: st.ID == station})
 	}
 	role := strings.ToLower(strings.TrimSpace(in.Role))
 	for _, r := range store.Roles {

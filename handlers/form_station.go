@@ -24,12 +24,12 @@ func stationParam(line plant.Line, v string) string {
 // the id a report stores, and its names.
 type stationName struct{ ID, ZH, EN string }
 
-// lineStations lists line's stations. It is the one place that knows how
-// the plant file holds them (today plain names: id and name in one).
+// lineStations lists line's stations with their names in both languages
+// (a station without an English name shows its Chinese one).
 func lineStations(line plant.Line) []stationName {
 	out := make([]stationName, len(line.Stations))
 	for i, s := range line.Stations {
-		out[i] = stationName{ID: s, ZH: s, EN: s}
+		out[i] = stationName{ID: s.ID, ZH: s.Name.In("zh"), EN: s.Name.In("en")}
 	}
 	return out
 }

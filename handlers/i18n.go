@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,9 +25,12 @@ func otherLang(lang string) string {
 
 // langOf is the language to answer c in: the one the request itself asked
 // for (the report's lang field, a page's ?lang=), else Accept-Language,
-// else i18n.ClientFallback.
+// else the language cookie, else i18n.ClientFallback.
 func (s *Server) langOf(c echo.Context) i18n.Lang {
 	if l, ok := c.Get(ctxLang).(i18n.Lang); ok {
+		return l
+	}
+	if l, ok := cookieLang(c); ok { // the reporter's earlier choice (mobile.go)
 		return l
 	}
 	return i18n.Negotiate("", c.Request().Header.Get("Accept-Language"))
@@ -91,8 +95,11 @@ func (cat catalog) fieldMessage(lang i18n.Lang, field, code string) string {
 		if n := fieldMax(field); n > 0 {
 			return cat.msg(lang, "fieldcode.too_long_n", label, n)
 		}
-	case store.CodeRequired, store.CodeInvalid, store.CodeUnknown, fieldCodeType, fieldCodeNotAllowed:
+	case store.CodeRequired, store.CodeInvalid, store.CodeUnknown, fieldCodeType, fieldCodeNotAllowed, fieldCodeNotAParameter:
 	default:
+		if msg, ok := cat.fieldCodeMessage(lang, code); ok {
+			return msg
+		}
 		code = store.CodeInvalid
 	}
 	return cat.msg(lang, "fieldcode."+code, label)
@@ -163,7 +170,7 @@ func newCatalog() catalog {
 		"form.already_sent":               {"这份表单已经提交过（内容与现在不同）。如果要把现在的内容作为一份新报告提交，请再点一次提交。", "This form was already sent, with other content. To send what you see now as a new report, press Submit report again."},
 		"err." + codeValidation:           {"提交的内容有误，请检查标出的字段。", "Some fields need attention."},
 		"err." + codeBadRequest:           {"无法读取请求内容。", "The request could not be read."},
-		"err." + codeBadToken:             {"二维码链接无效，请重新扫描产线上张贴的二维码。", "This QR link is not valid. Please scan the code posted at the line again."},
+		"err." + codeBadToken:             {"二维码链接无效（可能是伪造的或已过期）。请重新扫描产线上张贴的二维码贴纸。", "This QR link is not valid (forged, or from an old sticker). Please scan the QR sticker at the line again."},
 		"err." + codeUnauthorized:         {"需要有效的访问令牌。", "A valid access token is required."},
 		"err." + codeForbidden:            {"无权访问。", "Access denied."},
 		"err." + codeNotFound:             {"未找到该页面或记录。", "Not found."},
@@ -200,6 +207,13 @@ func newCatalog() catalog {
 		"status.history":   {"处理记录", "History"},
 		"status.bookmark":  {"请保存此页面链接，以便随时查看进度：", "Bookmark this page to check on your report:"},
 		"status.thanks":    {"感谢您的报告！", "Thank you for your report!"},
+	}
+	for k, v := range accountTexts {
+		cat[k] = v
+	}
+	maps.Copy(cat, phoneMessages())
+	for k, v := range mobileMessages() {
+		cat[k] = v
 	}
 	return cat
 }

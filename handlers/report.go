@@ -44,7 +44,7 @@ type submitResponse struct {
 // post gets a 303 to the status page instead, or the form again with the
 // problems marked.
 //
-// The per-IP rate limit applies to new reports only: a replay of an accepted
+// The rate limit (per line and client address) applies to new reports only: a replay of an accepted
 // report is answered from the store whatever the limit (see limitSubmission),
 // and one that the limiter admitted gives its token back.
 //
@@ -57,7 +57,14 @@ func (s *Server) handleReportCreate(c echo.Context) error {
 		return errValidation(map[string]string{"idempotency_key": store.CodeTooLong})
 	}
 
-	in, formKey, err := decodeReport(req)
+	var up *uploads
+	if s.photos != nil {
+		bctx, bcancel := context.WithTimeout(req.Context(), uploadWait)
+		defer bcancel()
+		up = &uploads{budget: s.uploadBudget, ctx: bctx}
+		defer up.done()
+	}
+	in, formKey, err := decodeReport(req, up)
 	if err != nil {
 		return err
 	}
@@ -67,6 +74,9 @@ func (s *Server) handleReportCreate(c echo.Context) error {
 	setLang(c, in.Lang)
 	if utf8.RuneCountInString(key) > store.MaxIdemKey {
 		return errValidation(map[string]string{"idempotency_key": store.CodeTooLong})
+	}
+	if up != nil && up.problem != nil {
+		return s.submitFailed(c, in, key, photoError(up.problem))
 	}
 
 	// The report is stored even if the phone drops the connection meanwhile:
@@ -83,7 +93,15 @@ func (s *Server) handleReportCreate(c echo.Context) error {
 		return s.answerSubmitted(c, *stored, false)
 	}
 
-	r, created, err := s.intake.Submit(ctx, in, intake.Meta{IdempotencyKey: key})
+	var (
+		r       store.Report
+		created bool
+	)
+	if up != nil && len(up.photos) > 0 {
+		r, created, err = s.submitWithPhotos(ctx, c, in, key, up)
+	} else {
+		r, created, err = s.intake.Submit(ctx, in, intake.Meta{IdempotencyKey: key})
+	}
 	if err != nil {
 		var ve *store.ValidationError
 		if !errors.As(err, &ve) && !errors.Is(err, intake.ErrBadToken) && !errors.Is(err, store.ErrIdempotencyMismatch) {
@@ -94,7 +112,7 @@ func (s *Server) handleReportCreate(c echo.Context) error {
 	if !created && s.limiter != nil {
 		// The limiter admitted a replay: it made no new report, so it
 		// gives its token back.
-		s.limiter.refund(rateLimitKey(c.RealIP()), s.now())
+		s.refundSubmission(ctx, c, s.submitLimitKey(c, in))
 	}
 	return s.answerSubmitted(c, r, created)
 }
@@ -125,7 +143,7 @@ func (s *Server) limitSubmission(ctx context.Context, c echo.Context, in intake.
 		}
 		release = unlock
 	}
-	ok, wait := s.limiter.allow(rateLimitKey(c.RealIP()), s.now())
+	ok, wait := s.allowSubmission(ctx, c, s.submitLimitKey(c, in))
 	if ok {
 		return release, nil, nil
 	}
@@ -220,7 +238,7 @@ func isBrowserFormPost(r *http.Request) bool {
 // Content-Type, returning the form's hidden idempotency key if there is one.
 // Errors: 415 for a missing or other type, 400 bad_request for a body that
 // cannot be read, *http.MaxBytesError (413) for one over the limit.
-func decodeReport(r *http.Request) (intake.Input, string, error) {
+func decodeReport(r *http.Request, up *uploads) (intake.Input, string, error) {
 	mt, params, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
 	if err != nil {
 		return intake.Input{}, "", errUnsupported()
@@ -240,7 +258,7 @@ func decodeReport(r *http.Request) (intake.Input, string, error) {
 		}
 		return inputFromForm(vals), vals.Get(formIdempotencyKey), nil
 	case echo.MIMEMultipartForm:
-		vals, err := readMultipart(r.Body, params["boundary"])
+		vals, err := readMultipart(r.Body, params["boundary"], up)
 		if err != nil {
 			return intake.Input{}, "", err
 		}
@@ -249,10 +267,11 @@ func decodeReport(r *http.Request) (intake.Input, string, error) {
 	return intake.Input{}, "", errUnsupported()
 }
 
-// readMultipart reads a multipart form's text fields. File parts (photos
-// come in a later issue) are read past and dropped; the body limit still
+// readMultipart reads a multipart form's text fields, and its `photo`
+// parts into up (see photos.go; without up they are dropped). Other file
+// parts and unknown fields are read past and dropped; the body limit still
 // counts them.
-func readMultipart(body io.Reader, boundary string) (url.Values, error) {
+func readMultipart(body io.Reader, boundary string, up *uploads) (url.Values, error) {
 	if boundary == "" {
 		return nil, errBadRequest(errors.New("multipart body without boundary"), nil)
 	}
@@ -265,6 +284,12 @@ func readMultipart(body io.Reader, boundary string) (url.Values, error) {
 		}
 		if err != nil {
 			return nil, bodyReadError(err)
+		}
+		if p.FormName() == "photo" && up != nil {
+			if err := up.read(p); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if p.FileName() != "" || p.FormName() == "photo" || !isFormField(p.FormName()) {
 			if _, err := io.Copy(io.Discard, p); err != nil {

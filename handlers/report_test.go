@@ -114,6 +114,18 @@ func TestSubmitBadInput(t *testing.T) {
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			return r
 		}, 400, "validation", "idempotency_key"},
+		// One rule for invalid UTF-8, whatever the encoding of the body.
+		{"invalid UTF-8 in a JSON title", func(e *env) *http.Request {
+			// json.Marshal cannot make invalid UTF-8: put the bytes in after.
+			body := strings.Replace(e.validReport(map[string]any{"title": "bad MARK here"}), "MARK", "\xff\xfe", 1)
+			return jsonRequest(body)
+		}, 400, "validation", "title"},
+		{"invalid UTF-8 in a form title", func(e *env) *http.Request {
+			v := url.Values{"line": {"sx-1"}, "token": {e.token("sx-1")}, "title": {"bad \xff\xfe here"}}
+			r := httptest.NewRequest(http.MethodPost, "/api/v1/reports", strings.NewReader(v.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return r
+		}, 400, "validation", "title"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -368,10 +380,10 @@ func TestSubmitMultipartLimit(t *testing.T) {
 		t.Errorf("POST multipart with a 3 MiB photo = %d %s, want 201", rec.Code, rec.Body)
 	}
 	// Over the multipart limit, streamed: 413.
-	ct, body = multipartBody(t, fields, map[string][]byte{"photo": make([]byte, 21<<20)})
+	ct, body = multipartBody(t, fields, map[string][]byte{"photo": make([]byte, 33<<20)})
 	r = httptest.NewRequest(http.MethodPost, "/api/v1/reports", unsizedReader{body})
 	r.Header.Set("Content-Type", ct)
-	wantError(t, "POST multipart with a 21 MiB photo", e.do(r), http.StatusRequestEntityTooLarge, "too_large")
+	wantError(t, "POST multipart with a 33 MiB photo", e.do(r), http.StatusRequestEntityTooLarge, "too_large")
 	// An over-long text field is refused without reading it all.
 	ct, body = multipartBody(t, map[string]string{"line": "sx-1", "body": strings.Repeat("y", 40<<10)}, nil)
 	r = httptest.NewRequest(http.MethodPost, "/api/v1/reports", body)

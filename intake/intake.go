@@ -60,6 +60,12 @@ type Meta struct {
 	At time.Time
 	// SkipToken skips the QR token check, for trusted callers such as demo.
 	SkipToken bool
+	// ReportID is the new report's id when the caller made it already
+	// (store.NewID), to store the report's photos under it before the
+	// report; empty means a new one.
+	ReportID string
+	// Photos are the report's photos, already stored (pending).
+	Photos []store.Photo
 }
 
 // Submitter stores a submission atomically and idempotently
@@ -108,29 +114,8 @@ func New(d Deps) *Service {
 // store.ErrIdempotencyMismatch when the key was used with another payload,
 // and the store's error (wrapped) when it cannot take the report.
 func (s *Service) Submit(ctx context.Context, in Input, m Meta) (store.Report, bool, error) {
-	categoryGiven := strings.TrimSpace(in.Category) != ""
-	in = Normalize(in)
-	if _, ok := s.plant.Category(in.Category); !categoryGiven && !ok {
-		in.Category = "" // the plant has no default category: the reporter must choose
-	}
-
-	fields := map[string]string{}
-	if utf8.RuneCountInString(m.IdempotencyKey) > store.MaxIdemKey {
-		fields["idempotency_key"] = store.CodeTooLong
-	}
-	line, lineOK := s.plant.Line(in.Line)
-	if in.Line != "" && !lineOK {
-		fields["line"] = store.CodeUnknown
-	}
-	// A report for a line that does not exist is a validation error whatever
-	// its token; say everything that is wrong with it at once.
-	if len(fields) > 0 || in.Line == "" {
-		return store.Report{}, false, s.validate(in, fields)
-	}
-	if !m.SkipToken && !s.signer.CheckLineToken(in.Line, in.Token) {
-		return store.Report{}, false, ErrBadToken
-	}
-	if err := s.validate(in, fields); err != nil {
+	in, line, err := s.check(in, m)
+	if err != nil {
 		return store.Report{}, false, err
 	}
 
@@ -145,7 +130,10 @@ func (s *Service) Submit(ctx context.Context, in Input, m Meta) (store.Report, b
 		key = randomKey()
 	}
 
-	id := store.NewID(at)
+	id := m.ReportID
+	if id == "" {
+		id = store.NewID(at)
+	}
 	r := store.Report{
 		ID:        id,
 		Code:      store.NewCode(),
@@ -164,6 +152,7 @@ func (s *Service) Submit(ctx context.Context, in Input, m Meta) (store.Report, b
 		Team:      line.Team,
 		CreatedAt: at,
 		UpdatedAt: at,
+		Photos:    m.Photos,
 		History: []store.Event{{
 			At: at, By: "reporter", Action: store.ActionCreated, To: string(store.StatusNew),
 		}},
@@ -181,6 +170,44 @@ func (s *Service) Submit(ctx context.Context, in Input, m Meta) (store.Report, b
 		return store.Report{}, false, fmt.Errorf("submit report for line %s: %w", in.Line, err)
 	}
 	return stored, created, nil
+}
+
+// Check runs Submit's checks (fields, plant, QR token) without storing
+// anything, so that a caller can refuse a report before it writes its
+// photos. It returns the errors Submit would return before the store.
+func (s *Service) Check(in Input, m Meta) error {
+	_, _, err := s.check(in, m)
+	return err
+}
+
+// check normalises and validates in, returning it with its line.
+func (s *Service) check(in Input, m Meta) (Input, plant.Line, error) {
+	categoryGiven := strings.TrimSpace(in.Category) != ""
+	in = Normalize(in)
+	if _, ok := s.plant.Category(in.Category); !categoryGiven && !ok {
+		in.Category = "" // the plant has no default category: the reporter must choose
+	}
+
+	fields := map[string]string{}
+	if utf8.RuneCountInString(m.IdempotencyKey) > store.MaxIdemKey {
+		fields["idempotency_key"] = store.CodeTooLong
+	}
+	line, lineOK := s.plant.Line(in.Line)
+	if in.Line != "" && !lineOK {
+		fields["line"] = store.CodeUnknown
+	}
+	// A report for a line that does not exist is a validation error whatever
+	// its token; say everything that is wrong with it at once.
+	if len(fields) > 0 || in.Line == "" {
+		return in, line, s.validate(in, fields)
+	}
+	if !m.SkipToken && !s.signer.CheckLineToken(in.Line, in.Token) {
+		return in, line, ErrBadToken
+	}
+	if err := s.validate(in, fields); err != nil {
+		return in, line, err
+	}
+	return in, line, nil
 }
 
 // validate runs the store's field checks and the plant's category check on
@@ -218,8 +245,10 @@ func (s *Service) validate(in Input, fields map[string]string) error {
 	return nil
 }
 
-// Normalize trims every field, lower-cases the identifiers (line, category,
-// severity, role), turns CRLF line ends into LF, fills in the default
+// Normalize cleans every field (control and bidi override characters
+// removed, see hygiene.go), trims it, lower-cases the identifiers (line,
+// category, severity, role: "HIGH" is "high" everywhere), turns CRLF line
+// ends into LF, fills in the default
 // severity and category, and reduces lang to "zh", "en" or another primary
 // language subtag ("zh-CN" → "zh", "en_GB" → "en", "de-AT" → "de").
 // Normalize is idempotent.
@@ -227,7 +256,7 @@ func (s *Service) validate(in Input, fields map[string]string) error {
 // Category defaults to "other" here; Submit leaves it empty (and reports it
 // as required) only when the plant has no "other" category.
 func Normalize(in Input) Input {
-	trim := strings.TrimSpace
+	trim := func(s string) string { return strings.TrimSpace(cleanText(s, false)) }
 	lower := func(s string) string { return strings.ToLower(trim(s)) }
 	out := Input{
 		Line:     lower(in.Line),
@@ -235,7 +264,7 @@ func Normalize(in Input) Input {
 		Category: lower(in.Category),
 		Severity: lower(in.Severity),
 		Title:    trim(in.Title),
-		Body:     trim(strings.ReplaceAll(in.Body, "\r\n", "\n")),
+		Body:     strings.TrimSpace(cleanText(in.Body, true)),
 		Station:  trim(in.Station),
 		Role:     lower(in.Role),
 		Reporter: trim(in.Reporter),

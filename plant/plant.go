@@ -45,11 +45,11 @@ type Site struct {
 
 // Line is a production line; each has a QR code.
 type Line struct {
-	ID       string   `yaml:"id" json:"id"`
-	Site     string   `yaml:"site" json:"site"`
-	Name     Name     `yaml:"name" json:"name"`
-	Stations []string `yaml:"stations" json:"stations"`
-	Team     string   `yaml:"team" json:"team"` // owning R&D team
+	ID       string    `yaml:"id" json:"id"`
+	Site     string    `yaml:"site" json:"site"`
+	Name     Name      `yaml:"name" json:"name"`
+	Stations []Station `yaml:"stations" json:"stations"`
+	Team     string    `yaml:"team" json:"team"` // owning R&D team
 }
 
 // Category is a kind of report.
@@ -63,6 +63,14 @@ type Team struct {
 	ID     string   `yaml:"id" json:"id"`
 	Name   Name     `yaml:"name" json:"name"`
 	Emails []string `yaml:"emails" json:"emails"`
+	// Brief delivery and alerts; see teams.go, which validates them.
+	Filter   TeamFilter `yaml:"filter" json:"filter"`
+	Schedule string     `yaml:"schedule" json:"schedule,omitempty"` // cron, 5 fields; empty: no scheduled brief
+	Timezone string     `yaml:"timezone" json:"timezone,omitempty"` // IANA zone of Schedule (default DefaultTeamTimezone)
+	Lang     string     `yaml:"lang" json:"lang,omitempty"`         // zh or en (default zh)
+	Webhook  *Webhook   `yaml:"webhook" json:"-"`                   // optional alert webhook (holds a secret: never in JSON)
+
+	sched teamSchedule // set by validation
 }
 
 // Plant is the whole plant description.
@@ -192,6 +200,9 @@ func (p *Plant) validate() error {
 	if _, err := uniqueIDs("lines", p.Lines, func(l Line) string { return l.ID }); err != nil {
 		return err
 	}
+	if err := p.validateTeams(); err != nil {
+		return err
+	}
 	for i, l := range p.Lines {
 		switch {
 		case l.Name.ZH == "" && l.Name.EN == "":
@@ -200,6 +211,9 @@ func (p *Plant) validate() error {
 			return fmt.Errorf("lines[%d] (%s): unknown site %q", i, l.ID, l.Site)
 		case l.Team != "" && !teams[l.Team]:
 			return fmt.Errorf("lines[%d] (%s): unknown team %q", i, l.ID, l.Team)
+		}
+		if err := validateStations(i, l); err != nil {
+			return err
 		}
 	}
 	return validateGlossary(p.Glossary)

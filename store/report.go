@@ -92,14 +92,31 @@ type Report struct {
 	History     []Event    `json:"history"`
 }
 
-// Photo is a re-encoded image attached to a report.
+// Photo is an image attached to a report. It arrives PhotoPending (the
+// upload is stored as it came, never served) and becomes PhotoReady once
+// the photo job has re-encoded it (Width and Height are then the
+// re-encoded image's), or PhotoFailed if its pixels did not decode. URL and
+// ThumbURL are filled in by the API that serves the photo, not stored.
 type Photo struct {
 	ID       string `json:"id"`
 	URL      string `json:"url"`
 	ThumbURL string `json:"thumb_url"`
 	Width    int    `json:"width"`
 	Height   int    `json:"height"`
+	// State is PhotoPending, PhotoReady or PhotoFailed; empty (reports
+	// stored before photos had states) means ready.
+	State string `json:"state,omitempty"`
 }
+
+// Photo states.
+const (
+	PhotoPending = "pending"
+	PhotoReady   = "ready"
+	PhotoFailed  = "failed"
+)
+
+// Ready reports whether p has been re-encoded and may be served.
+func (p Photo) Ready() bool { return p.State == PhotoReady || p.State == "" }
 
 // Event is one entry of a report's history. Nothing changes a report
 // without appending one.

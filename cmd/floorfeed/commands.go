@@ -36,6 +36,7 @@ func commands() *command {
 			{name: "list", summary: "list the API tokens with their last use", config: scopeAdmin, setup: setupTokenList},
 			{name: "revoke", args: []string{"ID"}, summary: "revoke an API token: it stops working at once", config: scopeAdmin, setup: setupTokenRevoke},
 		}},
+		userCommand(),
 		{name: "jobs", summary: "list and retry dead-lettered jobs", subs: []*command{
 			{name: "dead", summary: "list the jobs that failed their last attempt, newest first", config: scopeAdmin, setup: setupJobsDead},
 			{name: "retry", args: []string{"[ID]"}, summary: "put a dead job (or --all) back into its queue", config: scopeAdmin, setup: setupJobsRetry},
@@ -44,6 +45,10 @@ func commands() *command {
 			about: "Put every report into the index of each of its fields (line, category, severity, status, team). Safe to run at any time;\n" +
 				"needed once after a rolling upgrade from a version without the team index, when the last old instance has stopped."},
 		{name: "demo", summary: "load realistic sample reports", config: scopeAdmin, setup: setupDemo},
+		{name: "backup", summary: "write a consistent copy of the embedded store (works while the server runs)", config: scopeAdmin, setup: setupBackup},
+		{name: "restore", args: []string{"FILE"}, summary: "put a backup back (server stopped; the current file is kept aside)", config: scopeAdmin, setup: setupRestore},
+		{name: "export", summary: "write everything (reports, jobs, tokens, records, secret) as JSON lines, for either backend", config: scopeAdmin, setup: setupExport},
+		{name: "import", args: []string{"FILE"}, summary: "read an export into an empty store (embedded or Redis)", config: scopeAdmin, setup: setupImport},
 		{name: "brief", summary: "make an R&D brief of a period as a PDF (kept, like scheduled ones)", config: scopeAdmin, setup: setupBrief,
 			about: "Make the R&D brief of --from to --to (days in the server's time zone, --to included) for --team (default: every team) in --lang, write its PDF to -o,\n" +
 				"and keep it like the scheduled ones (GET /api/v1/briefs). While a server runs, the server makes it; otherwise this process opens the store."},
@@ -59,6 +64,7 @@ func setupServe(*flag.FlagSet) action {
 		if x.setLibLogger != nil {
 			x.setLibLogger(log)
 		}
+		setMemoryLimit()
 		srv, err := newServer(ctx, x.cfg, log)
 		if err != nil {
 			return err

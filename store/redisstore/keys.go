@@ -43,6 +43,8 @@ import (
 //	P:{P}:secret                   string: the installation secret
 //	P:{P}:rec:<coll>               hash key → value: one store.Records collection (schema 3)
 //	P:{P}:reck:<coll>              zset of coll's keys (scores 0, ordered by member): ListRecords
+//	P:{P}:rl:<name>:<key>          hash {tokens, ms}: one token bucket of a RateLimiter (ratelimit.go);
+//	                               expires once it would have refilled
 //
 // Schema version 1 (up to commit 0025e45) had one queue instead of the
 // P:{P}:queue:<q>… keys and the job-state keys above; migrate.go moves its
@@ -114,6 +116,9 @@ func (k keyspace) tokensUsed() string { return k.base + "tokens:used" }
 // records and recordKeys are the hash and the key index of one Records collection.
 func (k keyspace) records(coll string) string    { return k.base + "rec:" + coll }
 func (k keyspace) recordKeys(coll string) string { return k.base + "reck:" + coll }
+func (k keyspace) rateBucket(name, key string) string {
+	return k.base + "rl:" + name + ":" + key
+}
 
 // fieldIndexes returns the value indexes r belongs to (not idx:all), in a
 // fixed order: one per store.FilterFields entry, in that order.

@@ -39,7 +39,7 @@ func reportJSONSize(r *store.Report) int {
 	}
 	for i := range r.Photos {
 		p := &r.Photos[i]
-		n += 64 + len(p.ID) + len(p.URL) + len(p.ThumbURL)
+		n += 80 + len(p.ID) + len(p.URL) + len(p.ThumbURL) + len(p.State)
 	}
 	for i := range r.History {
 		e := &r.History[i]
@@ -132,6 +132,7 @@ func appendPhoto(b []byte, p *store.Photo) []byte {
 	b = strconv.AppendInt(b, int64(p.Width), 10)
 	b = append(b, `,"height":`...)
 	b = strconv.AppendInt(b, int64(p.Height), 10)
+	b = appendOptString(b, `,"state":`, p.State)
 	return append(b, '}')
 }
 

@@ -69,7 +69,7 @@ func genReport(rng *rand.Rand) store.Report {
 		r.Photos = []store.Photo{}
 	case 2:
 		for range 1 + rng.IntN(3) {
-			r.Photos = append(r.Photos, store.Photo{ID: s(), URL: s(), ThumbURL: s(), Width: rng.IntN(5000) - 10, Height: rng.IntN(5000)})
+			r.Photos = append(r.Photos, store.Photo{ID: s(), URL: s(), ThumbURL: s(), Width: rng.IntN(5000) - 10, Height: rng.IntN(5000), State: s()})
 		}
 	}
 	switch rng.IntN(3) {
