@@ -22,6 +22,7 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkSubmitHTTP' -benchtime 1x -timeout 20m ./cmd/floorfeed
 	$(GO) test -run '^$$' -bench 'BenchmarkSubmit' -benchtime 3s ./store/...
+	$(GO) test -run '^$$' -bench 'BenchmarkBrief10k' -benchtime 3x -timeout 20m ./brief
 	$(GO) test -run '^$$' -bench 'BenchmarkDrainReports' -benchtime 3x ./intake/
 	$(GO) test -run '^$$' -bench 'BenchmarkSustainedIntake' -benchtime 1x -timeout 5m ./cmd/floorfeed
 

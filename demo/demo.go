@@ -21,6 +21,8 @@ import (
 type Item struct {
 	Line, Station, Category, Severity, Title, Body, Role, Reporter, Contact, Lang string
 	At                                                                            time.Time // when it was reported
+	// Votes are the "me too" votes it collects (see votes in brief.go).
+	Votes int
 }
 
 // Window is how far back before now the generated reports go.
@@ -60,6 +62,7 @@ func Generate(p *plant.Plant, n int, now time.Time, seed int64) []Item {
 		}
 		items = append(items, g.item(li))
 	}
+	g.ensureRecentCriticals(items)
 	slices.SortStableFunc(items, func(a, b Item) int { return a.At.Compare(b.At) })
 	return items
 }
@@ -96,6 +99,7 @@ func newGenerator(p *plant.Plant, now time.Time, seed int64) *generator {
 		if !ok {
 			ts = genericThemes
 		}
+		ts = withCriticals(l.ID, ts)
 		w, ok := lineWeight[l.ID]
 		if !ok {
 			w = 1
@@ -152,6 +156,12 @@ func (g *generator) item(li int) Item {
 	if !at.Before(st.hotStart) && at.Before(st.hotStart.Add(7*24*time.Hour)) && g.r.Float64() < 0.3 {
 		ti = st.hot
 	}
+	return g.itemOf(li, ti, at)
+}
+
+// itemOf generates one report of theme ti on line li at at.
+func (g *generator) itemOf(li, ti int, at time.Time) Item {
+	st := &g.lines[li]
 	th := st.themes[ti]
 
 	lang := "en"
@@ -192,6 +202,7 @@ func (g *generator) item(li int) Item {
 		Contact:  contact,
 		Lang:     lang,
 		At:       at,
+		Votes:    g.votes(ti == st.hot, th.sev),
 	}
 }
 

@@ -362,7 +362,7 @@ func TestTemplates(t *testing.T) {
 		if !ok {
 			t.Fatalf("sample plant has no %s", id)
 		}
-		sets = append(sets, set{id, l, sampleThemes[id]})
+		sets = append(sets, set{id, l, withCriticals(id, sampleThemes[id])})
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	at := []time.Time{now, now.Add(-10 * time.Hour), now.Add(5 * time.Hour)}

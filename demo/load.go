@@ -96,6 +96,9 @@ func (l *Loader) loadItem(ctx context.Context, now func() time.Time, seed int64,
 	if !isNew {
 		return false, nil
 	}
+	if err := l.addVotes(ctx, r, it); err != nil {
+		return true, err
+	}
 	return true, l.advance(ctx, now, r, i)
 }
 

@@ -142,6 +142,7 @@ type Deps struct {
 	Demo    DemoLoader // optional: POST /api/v1/admin/demo answers 404 without
 	Jobs    DeadJobs   // optional: the admin API's /jobs/dead routes answer 404 without
 	Reindex Reindexer  // optional: POST /api/v1/admin/reindex answers 404 without
+	Briefs  BriefMaker // optional: the /api/v1/briefs routes (api_briefs.go) answer 404 without
 	Dump    Dumper     // optional: GET /api/v1/admin/backup and /export answer 404 without
 	// Deliveries is the delivery log (GET /api/v1/deliveries; 404 without).
 	Deliveries DeliveryLog
@@ -244,6 +245,7 @@ type Server struct {
 //	  GET  /api/v1/reports/{id}         one report
 //	  PATCH /api/v1/reports/{id}        status, team, reply, note (triage)
 //	  GET  /api/v1/qr-sheet.pdf, /api/v1/lines/{line}/qr.svg|png  QR stickers (api_qr.go)
+//	  POST /api/v1/briefs, GET /api/v1/briefs[/{id}[.pdf]]  make, list, get briefs (api_briefs.go)
 //	admin API (JSON, no-store; the local administrator only: api_admin.go)
 //	  /api/v1/admin/...
 //	static assets (immutable for a year; 404 for an unknown or stale hash)
@@ -355,6 +357,7 @@ func New(d Deps) (*Server, error) {
 	s.registerPageRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.pagePolicy}})
 	s.registerPublicAPIRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy}})
 	s.registerAuthAPIRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy, s.requireToken}})
+	s.registerBriefRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy, s.requireToken}}, d.Briefs)
 	s.registerAdminRoutes(e.Group(routeAdminPrefix, s.apiPolicy))
 	s.registerStaticRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.assetPolicy}})
 	s.registerOpsRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.opsPolicy}})

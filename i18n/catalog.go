@@ -77,7 +77,8 @@ var labels = map[Kind]map[string]text{
 		"system":   {"系统", "System"},
 		"R&D":      {"研发", "R&D"},
 	},
-	KindQR: qrLabels, // qr.go
+	KindQR:    qrLabels,    // qr.go
+	KindBrief: briefLabels, // brief.go
 }
 
 // Label returns the label of key in table k, in l; false if the catalog has
@@ -102,7 +103,7 @@ func Keys(k Kind) []string {
 
 // Kinds returns every table of the catalog.
 func Kinds() []Kind {
-	return []Kind{KindStatus, KindSeverity, KindSeverityHint, KindRole, KindAction, KindActor, KindQR}
+	return []Kind{KindStatus, KindSeverity, KindSeverityHint, KindRole, KindAction, KindActor, KindQR, KindBrief}
 }
 
 // labelOr is the label, or key itself when there is none: an unknown value

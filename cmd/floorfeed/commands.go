@@ -49,6 +49,9 @@ func commands() *command {
 		{name: "restore", args: []string{"FILE"}, summary: "put a backup back (server stopped; the current file is kept aside)", config: scopeAdmin, setup: setupRestore},
 		{name: "export", summary: "write everything (reports, jobs, tokens, records, secret) as JSON lines, for either backend", config: scopeAdmin, setup: setupExport},
 		{name: "import", args: []string{"FILE"}, summary: "read an export into an empty store (embedded or Redis)", config: scopeAdmin, setup: setupImport},
+		{name: "brief", summary: "make an R&D brief of a period as a PDF (kept, like scheduled ones)", config: scopeAdmin, setup: setupBrief,
+			about: "Make the R&D brief of --from to --to (days in the server's time zone, --to included) for --team (default: every team) in --lang, write its PDF to -o,\n" +
+				"and keep it like the scheduled ones (GET /api/v1/briefs). While a server runs, the server makes it; otherwise this process opens the store."},
 		{name: "healthcheck", summary: "check the local server's /healthz (for Docker)", config: scopeAddr, setup: setupHealthcheck},
 		{name: "version", summary: "print the version and VCS revision", setup: setupVersion},
 		{name: "help", args: []string{"[COMMAND]"}, summary: "show the commands, or a command's flags"},

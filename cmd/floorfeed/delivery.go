@@ -16,10 +16,10 @@ import (
 )
 
 // briefRenderer is what makes the scheduled briefs' PDFs: an adapter over
-// package brief (delivery.BriefRenderer). Until one is wired in, nil: no
-// brief jobs are handled and the scheduler stays off.
-func briefRenderer(_ *Config, _ *backend, _ *plant.Plant, _ *slog.Logger) delivery.BriefRenderer {
-	return nil
+// package brief (delivery.BriefRenderer); nil (no brief jobs handled, the
+// scheduler off) only when the PDF fonts do not load.
+func briefRenderer(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) delivery.BriefRenderer {
+	return briefRendererFor(cfg, be, p, log) // brief.go
 }
 
 // deliveryHandlers returns the job handlers of the delivery path: the alert

@@ -98,7 +98,12 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, err
 	}
+	briefs, err := newBriefMaker(cfg, be, p, fonts, log)
+	if err != nil {
+		return nil, err
+	}
 	h, err := handlers.New(handlers.Deps{
+		Briefs:     briefs,
 		Accounts:   accounts,
 		Audit:      auditLog,
 		Codes:      intake.NewCodes(be),
