@@ -1,0 +1,164 @@
+package plant
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Source gives the plant as it is now. The plant file only seeds a new
+// installation: once the dashboard has stored the plant (Settings), the
+// stored one is what every part of the program reads, so an edit made in
+// the dashboard reaches every instance without a restart.
+type Source interface {
+	// Current returns the plant in force and its version (1 for the seed,
+	// counting up with every save). Callers must not modify it.
+	Current(ctx context.Context) (*Plant, int64, error)
+}
+
+// Records is what Settings needs of the store (implemented by store.Records).
+type Records interface {
+	CreateRecord(ctx context.Context, coll, key string, val []byte) (bool, error)
+	GetRecord(ctx context.Context, coll, key string) ([]byte, error)
+	UpdateRecord(ctx context.Context, coll, key string, fn func(cur []byte, exists bool) ([]byte, error)) ([]byte, error)
+}
+
+// Where Settings keeps the plant: one record, a versioned JSON document.
+const (
+	SettingsCollection = "plant.settings"
+	SettingsKey        = "current"
+	settingsSchema     = 1
+)
+
+// ErrVersionConflict is returned (wrapped) by Save when the plant was saved
+// by someone else since the version the caller edited.
+var ErrVersionConflict = errors.New("the plant settings were changed by someone else meanwhile")
+
+// storedPlant is the record's value.
+type storedPlant struct {
+	Schema    int       `json:"schema"`
+	Version   int64     `json:"version"`
+	UpdatedAt time.Time `json:"updated_at"`
+	UpdatedBy string    `json:"updated_by"`
+	Plant     Plant     `json:"plant"`
+}
+
+// Settings is the plant kept in the store, seeded from the plant file.
+type Settings struct {
+	rec Records
+	now func() time.Time
+}
+
+var _ Source = (*Settings)(nil)
+
+// NewSettings returns the stored plant settings, storing seed (the plant
+// file) first if the store holds none yet: the first start of an
+// installation takes the file, later starts keep what is stored. now
+// stamps saves (nil: time.Now).
+func NewSettings(ctx context.Context, rec Records, seed *Plant, now func() time.Time) (*Settings, error) {
+	if rec == nil || seed == nil {
+		return nil, errors.New("plant.NewSettings: Records and seed are required")
+	}
+	if now == nil {
+		now = time.Now
+	}
+	s := &Settings{rec: rec, now: now}
+	val, err := json.Marshal(storedPlant{Schema: settingsSchema, Version: 1, UpdatedAt: now().UTC(), UpdatedBy: "plant file", Plant: *seed})
+	if err != nil {
+		return nil, fmt.Errorf("encode plant settings: %w", err)
+	}
+	if _, err := rec.CreateRecord(ctx, SettingsCollection, SettingsKey, val); err != nil {
+		return nil, fmt.Errorf("seed plant settings: %w", err)
+	}
+	return s, nil
+}
+
+// Current returns the stored plant and its version.
+func (s *Settings) Current(ctx context.Context) (*Plant, int64, error) {
+	b, err := s.rec.GetRecord(ctx, SettingsCollection, SettingsKey)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read plant settings: %w", err)
+	}
+	sp, err := decodeStored(b)
+	if err != nil {
+		return nil, 0, err
+	}
+	return &sp.Plant, sp.Version, nil
+}
+
+// Info says who saved the plant last and when.
+func (s *Settings) Info(ctx context.Context) (version int64, at time.Time, by string, err error) {
+	b, err := s.rec.GetRecord(ctx, SettingsCollection, SettingsKey)
+	if err != nil {
+		return 0, time.Time{}, "", fmt.Errorf("read plant settings: %w", err)
+	}
+	sp, err := decodeStored(b)
+	if err != nil {
+		return 0, time.Time{}, "", err
+	}
+	return sp.Version, sp.UpdatedAt, sp.UpdatedBy, nil
+}
+
+// Save validates p and stores it as the next version, if the stored
+// version is still base (the one the editor started from); otherwise it
+// fails with ErrVersionConflict and stores nothing. It returns the new
+// version. Validation errors are returned as they are (wrapped).
+func (s *Settings) Save(ctx context.Context, p *Plant, base int64, by string) (int64, error) {
+	if len(p.Categories) == 0 {
+		p.Categories = append([]Category(nil), DefaultCategories...)
+	}
+	if err := p.validate(); err != nil {
+		return 0, fmt.Errorf("save plant settings: %w", err)
+	}
+	var version int64
+	_, err := s.rec.UpdateRecord(ctx, SettingsCollection, SettingsKey, func(cur []byte, exists bool) ([]byte, error) {
+		var curVersion int64
+		if exists {
+			sp, err := decodeStored(cur)
+			if err != nil {
+				return nil, err
+			}
+			curVersion = sp.Version
+		}
+		if curVersion != base {
+			return nil, ErrVersionConflict
+		}
+		version = curVersion + 1
+		return json.Marshal(storedPlant{Schema: settingsSchema, Version: version, UpdatedAt: s.now().UTC(), UpdatedBy: by, Plant: *p})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("save plant settings: %w", err)
+	}
+	return version, nil
+}
+
+func decodeStored(b []byte) (storedPlant, error) {
+	var sp storedPlant
+	if err := json.Unmarshal(b, &sp); err != nil {
+		return sp, fmt.Errorf("decode plant settings: %w", err)
+	}
+	if sp.Schema > settingsSchema {
+		return sp, fmt.Errorf("plant settings schema %d is newer than this floorfeed knows (%d)", sp.Schema, settingsSchema)
+	}
+	return sp, nil
+}
+
+// YAML returns p in the plant file's format, for editing and download.
+func (p *Plant) YAML() ([]byte, error) {
+	b, err := yaml.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("encode plant: %w", err)
+	}
+	return b, nil
+}
+
+// Fixed is a Source over one plant that never changes (the plant file
+// alone, for tests and read-only tools).
+type Fixed struct{ P *Plant }
+
+// Current returns f.P, version 1.
+func (f Fixed) Current(context.Context) (*Plant, int64, error) { return f.P, 1, nil }

@@ -1,0 +1,65 @@
+package plant_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/floorfeed/floorfeed/internal/testutil/backends"
+	"github.com/floorfeed/floorfeed/plant"
+)
+
+func TestSettingsSeedThenStoreWins(t *testing.T) {
+	for _, b := range backends.All() {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st := b.Open(t)
+			seed := plant.Sample()
+			s, err := plant.NewSettings(ctx, st, seed, nil)
+			if err != nil {
+				t.Fatalf("NewSettings: %v", err)
+			}
+			p, v, err := s.Current(ctx)
+			if err != nil || v != 1 || len(p.Lines) != len(seed.Lines) {
+				t.Fatalf("Current after seeding = %d lines, v%d, %v; want the seed's %d lines, v1", len(p.Lines), v, err, len(seed.Lines))
+			}
+			edited := *p
+			edited.Lines = append(edited.Lines[:len(edited.Lines):len(edited.Lines)], plant.Line{ID: "new-1", Name: plant.Name{ZH: "新线", EN: "New line"}})
+			if v2, err := s.Save(ctx, &edited, 1, "admin"); err != nil || v2 != 2 {
+				t.Fatalf("Save = v%d, %v; want v2", v2, err)
+			}
+			if _, err := s.Save(ctx, &edited, 1, "admin"); !errors.Is(err, plant.ErrVersionConflict) {
+				t.Errorf("Save on a stale version = %v, want ErrVersionConflict", err)
+			}
+			bad := edited
+			bad.Lines = append(bad.Lines[:len(bad.Lines):len(bad.Lines)], plant.Line{ID: "Bad Id"})
+			if _, err := s.Save(ctx, &bad, 2, "admin"); err == nil || !strings.Contains(err.Error(), "Bad Id") {
+				t.Errorf("Save of an invalid plant = %v, want an error naming the bad id", err)
+			}
+			// A restart with the plant file seeds nothing: the store wins.
+			s2, err := plant.NewSettings(ctx, st, plant.Sample(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p2, v, err := s2.Current(ctx)
+			if err != nil || v != 2 {
+				t.Fatalf("Current after restart = v%d, %v; want v2", v, err)
+			}
+			if _, ok := p2.Line("new-1"); !ok {
+				t.Errorf("line new-1 saved in the store is gone after a restart with the plant file")
+			}
+			if _, at, by, err := s2.Info(ctx); err != nil || by != "admin" || at.IsZero() {
+				t.Errorf("Info = %v, %q, %v; want saved by admin", at, by, err)
+			}
+			y, err := p2.YAML()
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := plant.Parse(y)
+			if err != nil || len(back.Lines) != len(p2.Lines) {
+				t.Errorf("Parse(YAML()) = %v; want the same plant back", err)
+			}
+		})
+	}
+}
