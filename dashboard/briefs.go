@@ -26,9 +26,9 @@ func (d *Dashboard) handleBriefs(c echo.Context, b base) error {
 	today := d.d.Now().In(d.d.TimeZone)
 	v.To = today.Format(time.DateOnly)
 	v.From = today.AddDate(0, 0, -6).Format(time.DateOnly)
-	v.Teams = append(v.Teams, option{"", tr(b.Lang, "briefs.all_teams"), true})
+	v.Teams = append(v.Teams, option{Value: "", Label: tr(b.Lang, "briefs.all_teams"), Selected: true})
 	for _, t := range b.Plant.Teams {
-		v.Teams = append(v.Teams, option{t.ID, t.Name.In(b.Lang), false})
+		v.Teams = append(v.Teams, option{Value: t.ID, Label: t.Name.In(b.Lang), Selected: false})
 	}
 	if c.QueryParam("made") != "" {
 		v.Flash = tr(b.Lang, "briefs.made")

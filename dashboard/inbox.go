@@ -43,6 +43,7 @@ type inboxRow struct {
 	TeamName  string
 	Open      bool
 	ReturnURL string
+	Statuses  []option
 }
 
 type inboxView struct {
@@ -73,6 +74,7 @@ type filterOptions struct {
 type option struct {
 	Value, Label string
 	Selected     bool
+	Disabled     bool
 }
 
 func (d *Dashboard) handleInbox(c echo.Context, b base) error {
@@ -158,6 +160,7 @@ func (d *Dashboard) inbox(ctx context.Context, b base, q query) (inboxView, erro
 		v.Rows = append(v.Rows, inboxRow{
 			R: r, LineName: lineName(b.Plant, b.Lang, r.Line), CatName: categoryName(b.Plant, b.Lang, r.Category),
 			TeamName: teamName(b.Plant, b.Lang, r.Team), Open: openStatus(r.Status), ReturnURL: self,
+			Statuses: statusOptions(b.Lang, r.Status),
 		})
 	}
 	v.Facets = d.facets(b, q, counts)
@@ -237,21 +240,21 @@ func (d *Dashboard) options(b base, q query) filterOptions {
 	p, lang := b.Plant, b.Lang
 	var o filterOptions
 	for _, l := range p.Lines {
-		o.Lines = append(o.Lines, option{l.ID, l.Name.In(lang), slices.Contains(q.Lines, l.ID)})
+		o.Lines = append(o.Lines, option{Value: l.ID, Label: l.Name.In(lang), Selected: slices.Contains(q.Lines, l.ID)})
 	}
 	for _, c := range p.Categories {
-		o.Categories = append(o.Categories, option{c.ID, c.Name.In(lang), slices.Contains(q.Categories, c.ID)})
+		o.Categories = append(o.Categories, option{Value: c.ID, Label: c.Name.In(lang), Selected: slices.Contains(q.Categories, c.ID)})
 	}
 	for _, t := range p.Teams {
-		o.Teams = append(o.Teams, option{t.ID, t.Name.In(lang), q.Team == t.ID})
+		o.Teams = append(o.Teams, option{Value: t.ID, Label: t.Name.In(lang), Selected: q.Team == t.ID})
 	}
 	for i := len(store.Severities) - 1; i >= 0; i-- {
 		s := string(store.Severities[i])
-		o.Severities = append(o.Severities, option{s, severityLabel(lang, store.Severity(s)), q.Severity == s})
+		o.Severities = append(o.Severities, option{Value: s, Label: severityLabel(lang, store.Severity(s)), Selected: q.Severity == s})
 	}
-	o.Statuses = append(o.Statuses, option{statusOpen, tr(lang, "status.open"), q.Status == statusOpen})
+	o.Statuses = append(o.Statuses, option{Value: statusOpen, Label: tr(lang, "status.open"), Selected: q.Status == statusOpen})
 	for _, s := range store.Statuses {
-		o.Statuses = append(o.Statuses, option{string(s), statusLabel(lang, s), q.Status == string(s)})
+		o.Statuses = append(o.Statuses, option{Value: string(s), Label: statusLabel(lang, s), Selected: q.Status == string(s)})
 	}
 	return o
 }

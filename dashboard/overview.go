@@ -243,7 +243,8 @@ const (
 	chartLeft   = 36
 	chartBottom = 24
 	hbarRow     = 26
-	hbarLabelW  = 200
+	hbarW       = 480
+	hbarLabelW  = 170
 )
 
 func stackDays(lang string, from time.Time, perDay []map[store.Severity]int) stackChart {
@@ -308,12 +309,12 @@ func niceMax(n int) int {
 
 func hbars(items []kv, link func(id string) string) hbarChart {
 	sort.SliceStable(items, func(i, j int) bool { return items[i].N > items[j].N })
-	ch := hbarChart{W: chartW, H: max(1, len(items)) * hbarRow}
+	ch := hbarChart{W: hbarW, H: max(1, len(items)) * hbarRow}
 	top := 1
 	for _, it := range items {
 		top = max(top, it.N)
 	}
-	plotW := chartW - hbarLabelW - 60
+	plotW := hbarW - hbarLabelW - 50
 	for i, it := range items {
 		w := int(float64(it.N) / float64(top) * float64(plotW))
 		if it.N > 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/floorfeed/floorfeed/i18n"
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/triage"
 )
@@ -27,6 +28,7 @@ type historyRow struct {
 	FromText string
 	ToText   string
 	Link     string // a merge entry links the other report
+	By       string
 }
 
 type reportView struct {
@@ -84,9 +86,9 @@ func (d *Dashboard) reportView(ctx context.Context, b base, r store.Report) repo
 		v.Photos = append(v.Photos, photoView{Full: full, Thumb: thumb, W: p.Width, H: p.Height})
 	}
 	for _, e := range r.History {
-		h := historyRow{E: e, FromText: e.From, ToText: e.To}
+		h := historyRow{E: e, FromText: e.From, ToText: e.To, By: i18n.Actor(langOf(lang), e.By)}
 		switch e.Action {
-		case store.ActionStatus:
+		case store.ActionStatus, store.ActionCreated, store.ActionProcessed:
 			h.FromText, h.ToText = statusLabel(lang, store.Status(e.From)), statusLabel(lang, store.Status(e.To))
 		case store.ActionTeam:
 			h.FromText, h.ToText = teamName(b.Plant, lang, e.From), teamName(b.Plant, lang, e.To)
@@ -97,12 +99,10 @@ func (d *Dashboard) reportView(ctx context.Context, b base, r store.Report) repo
 		}
 		v.History = append(v.History, h)
 	}
-	for _, s := range triageStatuses() {
-		v.Statuses = append(v.Statuses, option{string(s), statusLabel(lang, s), s == r.Status})
-	}
-	v.Teams = append(v.Teams, option{"", tr(lang, "team.none"), r.Team == ""})
+	v.Statuses = statusOptions(lang, r.Status)
+	v.Teams = append(v.Teams, option{Value: "", Label: tr(lang, "team.none"), Selected: r.Team == ""})
 	for _, t := range b.Plant.Teams {
-		v.Teams = append(v.Teams, option{t.ID, t.Name.In(lang), t.ID == r.Team})
+		v.Teams = append(v.Teams, option{Value: t.ID, Label: t.Name.In(lang), Selected: t.ID == r.Team})
 	}
 	if d.d.Similarity == nil {
 		v.NoSimilar = true
@@ -119,6 +119,21 @@ func (d *Dashboard) reportView(ctx context.Context, b base, r store.Report) repo
 		}
 	}
 	return v
+}
+
+// statusOptions are the choices of a status menu for a report in cur:
+// the statuses R&D may set, and cur itself even when it is not one of them
+// (new), disabled so that saving the form without touching the menu does
+// not change the status.
+func statusOptions(lang string, cur store.Status) []option {
+	var out []option
+	if cur == store.StatusNew {
+		out = append(out, option{Value: string(cur), Label: statusLabel(lang, cur), Selected: true, Disabled: true})
+	}
+	for _, s := range triageStatuses() {
+		out = append(out, option{Value: string(s), Label: statusLabel(lang, s), Selected: s == cur})
+	}
+	return out
 }
 
 // handleTriage applies the report form: status, team, reply, note.

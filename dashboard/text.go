@@ -66,7 +66,7 @@ var messages = map[string]text{
 	"field.updated":  {"更新时间", "Updated"},
 	"field.votes":    {"附议", "Me too"},
 	"field.lang":     {"语言", "Language"},
-	"field.into":     {"合并到的报告（编号链接或 ID）", "Merge into report (its link or id)"},
+	"field.into":     {"合并到的报告（报告页链接或 ID）", "Merge into report (its page link or id)"},
 
 	"code.required": {"必填", "required"},
 	"code.too_long": {"过长", "too long"},

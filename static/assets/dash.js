@@ -3,6 +3,11 @@
 // works without this script.
 (function () {
   "use strict";
+  // On a phone the filters and counts start folded, so the list shows first.
+  if (window.matchMedia && window.matchMedia("(max-width: 59.99rem)").matches) {
+    var boxes = document.querySelectorAll("details.fbox, details.facets");
+    for (var b = 0; b < boxes.length; b++) boxes[b].removeAttribute("open");
+  }
   var rows = document.getElementById("rows");
   if (!rows) return;
   var items = rows.querySelectorAll("li.row");
