@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -71,6 +72,18 @@ type Plant struct {
 	Lines      []Line     `yaml:"lines" json:"lines"`
 	Categories []Category `yaml:"categories" json:"categories"`
 	Teams      []Team     `yaml:"teams" json:"teams"`
+	// Glossary adds the plant's own terms to the built-in bilingual
+	// glossary that groups similar reports (themes.PlantGlossary).
+	Glossary []GlossaryEntry `yaml:"glossary,omitempty" json:"glossary,omitempty"`
+}
+
+// GlossaryEntry is one concept of the plant's glossary: its id and the
+// terms that name it in Chinese and English (at least one in all). An id
+// the built-in glossary knows gains the terms as synonyms.
+type GlossaryEntry struct {
+	Concept string   `yaml:"concept" json:"concept"`
+	ZH      []string `yaml:"zh" json:"zh"`
+	EN      []string `yaml:"en" json:"en"`
 }
 
 // DefaultCategories are used when the plant file lists none.
@@ -179,6 +192,9 @@ func (p *Plant) validate() error {
 	if _, err := uniqueIDs("lines", p.Lines, func(l Line) string { return l.ID }); err != nil {
 		return err
 	}
+	if err := validateGlossary(p.Glossary); err != nil {
+		return err
+	}
 	for i, l := range p.Lines {
 		switch {
 		case l.Name.ZH == "" && l.Name.EN == "":
@@ -207,4 +223,31 @@ func uniqueIDs[T any](kind string, items []T, id func(T) string) (map[string]boo
 		seen[v] = true
 	}
 	return seen, nil
+}
+
+var conceptPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
+
+// validateGlossary checks the plant's glossary entries on their own (that
+// a term does not already name another built-in concept is checked when
+// the glossary is built, by themes.PlantGlossary).
+func validateGlossary(es []GlossaryEntry) error {
+	seen := map[string]bool{}
+	for i, e := range es {
+		if !conceptPattern.MatchString(e.Concept) {
+			return fmt.Errorf("glossary[%d]: concept %q must be lower-case letters, digits or - (at most 40)", i, e.Concept)
+		}
+		if seen[e.Concept] {
+			return fmt.Errorf("glossary[%d]: duplicate concept %q", i, e.Concept)
+		}
+		seen[e.Concept] = true
+		if len(e.ZH)+len(e.EN) == 0 {
+			return fmt.Errorf("glossary[%d] (%s): needs at least one zh or en term", i, e.Concept)
+		}
+		for _, t := range append(append([]string(nil), e.ZH...), e.EN...) {
+			if strings.TrimSpace(t) == "" || len([]rune(t)) > 60 {
+				return fmt.Errorf("glossary[%d] (%s): term %q must be 1 to 60 characters", i, e.Concept, t)
+			}
+		}
+	}
+	return nil
 }
