@@ -255,4 +255,3 @@ func TestPagesInBrowser(t *testing.T) {
 		}
 	}
 }
-

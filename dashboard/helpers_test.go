@@ -78,6 +78,7 @@ func (a *auditLog) Audit(_ context.Context, actor, action, target, detail string
 type envOptions struct {
 	facetBudget int
 	search      dashboard.Searcher
+	similarity  dashboard.Similarity
 }
 
 func newEnv(t testing.TB, st store.Store, opts envOptions) *env {
@@ -101,7 +102,7 @@ func newEnv(t testing.TB, st store.Store, opts envOptions) *env {
 	al := &auditLog{}
 	d, err := dashboard.New(dashboard.Deps{
 		Reports: st, Triage: tr, Plant: settings, PlantEditor: settings, Queue: st, Audit: al,
-		FacetBudget: opts.facetBudget, Search: opts.search, Now: clk.Now,
+		FacetBudget: opts.facetBudget, Search: opts.search, Similarity: opts.similarity, Now: clk.Now,
 	})
 	if err != nil {
 		t.Fatalf("dashboard.New: %v", err)
@@ -116,7 +117,7 @@ func newEnv(t testing.TB, st store.Store, opts envOptions) *env {
 // report is what a test submits; zero fields get defaults.
 type report struct {
 	line, category, severity, title, body, reporter string
-	at                                               time.Time
+	at                                              time.Time
 }
 
 // submit stores a report through intake, as a phone would.

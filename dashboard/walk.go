@@ -38,8 +38,8 @@ func (d *Dashboard) walk(ctx context.Context, q query, batch int, fn func(store.
 					return nil
 				}
 			}
-			if len(ids) < batch {
-				return nil
+			if len(ids) == 0 {
+				return nil // the index may page smaller than asked: only an empty page ends
 			}
 			after = ids[len(ids)-1]
 		}
