@@ -97,11 +97,12 @@ func benchStores(b *testing.B) map[string]store.Store {
 //   - inbox-line-severity: the inbox page filtered by line and severity
 //     (the whole handler: filter, counts over up to FacetBudget reports,
 //     rendering), reported as p50 and p95 latency;
+//
 //   - export-csv: GET /api/v1/reports.csv of every report over a real HTTP
 //     connection, read and discarded by the client, with the process's
 //     peak heap while it streams.
 //
-//	go test -run '^$' -bench Dashboard -benchtime 200x ./dashboard/
+//     go test -run '^$' -bench Dashboard -benchtime 200x ./dashboard/
 func BenchmarkDashboard(b *testing.B) {
 	stores := benchStores(b)
 	for _, name := range []string{"bolt", "redis"} {

@@ -83,7 +83,6 @@ func (d *Dashboard) handleInbox(c echo.Context, b base) error {
 	if err != nil {
 		b.Error = tr(b.Lang, "err.filter") + " " + err.Error()
 		q = query{}
-		c.Response().WriteHeader(http.StatusBadRequest)
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), storeTimeout)
 	defer cancel()
@@ -268,6 +267,14 @@ func (d *Dashboard) handleQuickStatus(c echo.Context, b base) error {
 	}
 	id := c.FormValue("id")
 	st := store.Status(c.FormValue("status"))
+	back := c.FormValue("return")
+	if !strings.HasPrefix(back, PathInbox) {
+		back = PathInbox
+	}
+	if st == "" {
+		// The menu still showed a status R&D cannot set (new): nothing to do.
+		return c.Redirect(http.StatusSeeOther, back)
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), storeTimeout)
 	defer cancel()
 	before, err := d.d.Reports.Report(ctx, id)
@@ -279,10 +286,6 @@ func (d *Dashboard) handleQuickStatus(c echo.Context, b base) error {
 	}
 	if before.Status != st {
 		d.audit(ctx, p.Name, "report.status", id, string(before.Status)+" → "+string(st))
-	}
-	back := c.FormValue("return")
-	if !strings.HasPrefix(back, PathInbox) {
-		back = PathInbox
 	}
 	return c.Redirect(http.StatusSeeOther, back)
 }

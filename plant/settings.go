@@ -162,3 +162,17 @@ type Fixed struct{ P *Plant }
 
 // Current returns f.P, version 1.
 func (f Fixed) Current(context.Context) (*Plant, int64, error) { return f.P, 1, nil }
+
+// LiveTeams answers Team from the plant in force at each call (for
+// triage.Deps.Teams), so that a team added on the plant page can be
+// assigned at once. A store that cannot be read knows no team.
+type LiveTeams struct{ Source Source }
+
+// Team returns the team with id in the current plant.
+func (l LiveTeams) Team(id string) (Team, bool) {
+	p, _, err := l.Source.Current(context.Background())
+	if err != nil {
+		return Team{}, false
+	}
+	return p.Team(id)
+}

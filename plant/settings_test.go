@@ -46,6 +46,9 @@ func TestSettingsSeedThenStoreWins(t *testing.T) {
 			if err != nil || v != 2 {
 				t.Fatalf("Current after restart = v%d, %v; want v2", v, err)
 			}
+			if _, ok := (plant.LiveTeams{Source: s2}).Team("magnets"); !ok {
+				t.Errorf("LiveTeams does not know the team magnets")
+			}
 			if _, ok := p2.Line("new-1"); !ok {
 				t.Errorf("line new-1 saved in the store is gone after a restart with the plant file")
 			}
