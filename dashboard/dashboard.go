@@ -162,6 +162,7 @@ const DefaultFacetBudget = 1000
 type Dashboard struct {
 	d     Deps
 	pages *pages
+	cache countsCache
 }
 
 // New returns a Dashboard.
@@ -208,6 +209,7 @@ const (
 // Register adds the pages (HTML) to r:
 //
 //	GET  /inbox                      filters, counts, newest first, cursor paging
+//	GET  /inbox/counts               the counts box of an inbox page (HTML fragment)
 //	POST /inbox/status               quick status change of one report (from a row)
 //	GET  /reports/{id}               one report; POST …/triage, POST …/merge
 //	GET  /overview                   the period at a glance
@@ -217,6 +219,7 @@ const (
 //	GET  /ops; POST /ops/dead/{id}/retry
 func (d *Dashboard) Register(r Router) {
 	r.GET(PathInbox, d.page(d.handleInbox))
+	r.GET(PathInbox+"/counts", d.page(d.handleCounts))
 	r.POST(PathInbox+"/status", d.page(d.handleQuickStatus))
 	r.GET("/reports/:id", d.page(d.handleReport))
 	r.POST("/reports/:id/triage", d.page(d.handleTriage))

@@ -29,7 +29,7 @@ type query struct {
 const maxQ = 200
 
 // filterParams are the query parameters parseQuery knows.
-var filterParams = []string{"from", "to", "line", "category", "severity", "status", "team", "q", "cursor", "lang", "limit"}
+var filterParams = []string{"from", "to", "line", "category", "severity", "status", "team", "q", "cursor", "lang", "counts"}
 
 // parseQuery reads the filter parameters. Dates are days in tz; "to"
 // includes its day. An unknown parameter, a malformed date, cursor or

@@ -61,6 +61,9 @@ type inboxView struct {
 	Severities              []store.Severity
 	Searching               bool
 	NoIndex                 bool
+	HasCounts               bool
+	CountsURL               string
+	CountsLink              string
 	Self                    string
 	Options                 filterOptions
 }
@@ -86,7 +89,7 @@ func (d *Dashboard) handleInbox(c echo.Context, b base) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), storeTimeout)
 	defer cancel()
-	v, err := d.inbox(ctx, b, q)
+	v, err := d.inbox(ctx, b, q, c.QueryParam("counts") == "1")
 	if err != nil {
 		return d.storeError(c, b, "inbox", err)
 	}
@@ -97,53 +100,35 @@ func (d *Dashboard) handleInbox(c echo.Context, b base) error {
 	return d.render(c, status, "inbox.html", v)
 }
 
-// inbox reads one inbox page: up to FacetBudget of the newest matching
-// reports, counted per value of every filter field, and the page's rows.
-func (d *Dashboard) inbox(ctx context.Context, b base, q query) (inboxView, error) {
+// inbox reads one inbox page: its rows, and with withCounts the counts per
+// filter value (otherwise the page loads them from /inbox/counts).
+func (d *Dashboard) inbox(ctx context.Context, b base, q query, withCounts bool) (inboxView, error) {
 	v := inboxView{base: b, Q: q, Budget: d.d.FacetBudget, Searching: q.Q != "", NoIndex: q.Q != "" && d.d.Search == nil}
-	counts := map[string]map[string]int{}
-	for _, fd := range store.FilterFields {
-		counts[fd.Name] = map[string]int{}
-	}
 	var rows []store.Report
 	more := false
-	whole := q
-	whole.Cursor = ""
-	err := d.walk(ctx, whole, min(readBatch, d.d.FacetBudget+1), func(r store.Report) bool {
-		if v.Counted == d.d.FacetBudget {
-			v.Capped = true
+	err := d.walk(ctx, q, inboxPageSize+1, func(r store.Report) bool {
+		if len(rows) == inboxPageSize {
+			more = true
 			return false
 		}
-		v.Counted++
-		for _, fd := range store.FilterFields {
-			counts[fd.Name][fd.Value(&r)]++
-		}
-		if q.Cursor == "" {
-			if len(rows) < inboxPageSize {
-				rows = append(rows, r)
-			} else {
-				more = true
-			}
-		}
+		rows = append(rows, r)
 		return true
 	})
 	if err != nil {
 		return v, err
 	}
 	if q.Cursor != "" {
-		err := d.walk(ctx, q, inboxPageSize+1, func(r store.Report) bool {
-			if len(rows) == inboxPageSize {
-				more = true
-				return false
-			}
-			rows = append(rows, r)
-			return true
-		})
+		v.FirstURL = q.with(PathInbox)
+	}
+	if withCounts {
+		fc, err := d.counts(ctx, q)
 		if err != nil {
 			return v, err
 		}
-		v.FirstURL = q.with(PathInbox)
+		v.Facets, v.Counted, v.Capped, v.HasCounts = d.facets(b, q, fc.byField), fc.counted, fc.capped, true
 	}
+	v.CountsURL = q.with(PathInbox + "/counts")
+	v.CountsLink = q.with(PathInbox, "counts", "1")
 	if more && len(rows) > 0 {
 		next := q
 		next.Cursor = rows[len(rows)-1].ID
@@ -162,7 +147,6 @@ func (d *Dashboard) inbox(ctx context.Context, b base, q query) (inboxView, erro
 			Statuses: statusOptions(b.Lang, r.Status),
 		})
 	}
-	v.Facets = d.facets(b, q, counts)
 	v.Options = d.options(b, q)
 	exp := q.urlValues()
 	exp.Del("cursor")

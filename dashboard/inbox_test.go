@@ -52,7 +52,7 @@ func TestInboxFilterCountsAndPaging(t *testing.T) {
 					wantCat[r.Category]++
 				}
 			}
-			page := e.get("/inbox?line=sx-1&severity=high&lang=en")
+			page := e.get("/inbox?line=sx-1&severity=high&lang=en&counts=1")
 			if got := rowIDs(page); strings.Join(got, ",") != strings.Join(want, ",") {
 				t.Fatalf("inbox line=sx-1 severity=high rows = %v, want %v", got, want)
 			}
@@ -63,6 +63,15 @@ func TestInboxFilterCountsAndPaging(t *testing.T) {
 				t.Errorf("Equipment count = %s, want %d", got, wantCat["equipment"])
 			}
 
+			// The counts box alone, as the page's script loads it, says the same.
+			box := e.get("/inbox/counts?line=sx-1&severity=high&lang=en")
+			if got := facetCount(t, box, "Quality"); got != fmt.Sprint(wantCat["quality"]) {
+				t.Errorf("/inbox/counts: Quality count = %s, want %d", got, wantCat["quality"])
+			}
+			if plain := e.get("/inbox?line=sx-1&severity=high&lang=en"); !strings.Contains(plain, `data-src="/inbox/counts?line=sx-1&amp;severity=high"`) || !strings.Contains(plain, "Show the counts") {
+				i := strings.Index(plain, `id="counts"`)
+				t.Errorf("the inbox page does not point at its counts: %s", plain[i:i+300])
+			}
 			// Unfiltered: 130 reports over three pages of 50, no repeats, newest first.
 			var seen []string
 			next := "/inbox?lang=en"
@@ -92,7 +101,7 @@ func TestInboxFacetBudget(t *testing.T) {
 	for range 30 {
 		e.submit(report{})
 	}
-	page := e.get("/inbox?lang=en")
+	page := e.get("/inbox/counts?lang=en")
 	if !strings.Contains(page, "counts of the newest 20") {
 		t.Errorf("inbox over a budget of 20 with 30 reports does not say its counts are of the newest 20")
 	}

@@ -254,3 +254,25 @@ func TestOverviewAndBriefsPages(t *testing.T) {
 		t.Errorf("overview with a bad date = %d, want 400", rec.Code)
 	}
 }
+
+// TestNoMissingMessages renders every page in both languages and looks for
+// a message key shown instead of its text (tr returns the key when the
+// catalog lacks it).
+func TestNoMissingMessages(t *testing.T) {
+	e := newEnv(t, backends.Bolt(t), envOptions{})
+	r := e.submit(report{})
+	key := regexp.MustCompile(`>[^<]*\b(app|nav|field|code|inbox|report|ov|dur|briefs|plant|ops|err|status|team)\.[a-z_]+\b[^<]*<`)
+	for _, lang := range []string{"zh", "en"} {
+		for _, p := range []string{"/inbox?counts=1", "/inbox/counts?line=sx-1", "/reports/" + r.ID, "/overview", "/briefs", "/plant", "/ops", "/reports/nope"} {
+			for _, role := range []string{"viewer", "rnd", "admin"} {
+				rec := e.do("GET", p+"&lang="+lang, role, nil)
+				if strings.Contains(p, "?") == false {
+					rec = e.do("GET", p+"?lang="+lang, role, nil)
+				}
+				if m := key.FindString(rec.Body.String()); m != "" {
+					t.Errorf("%s (%s, %s) shows a message key: %s", p, lang, role, m)
+				}
+			}
+		}
+	}
+}

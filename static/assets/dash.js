@@ -8,6 +8,15 @@
     var boxes = document.querySelectorAll("details.fbox, details.facets");
     for (var b = 0; b < boxes.length; b++) boxes[b].removeAttribute("open");
   }
+  // The counts box loads after the list (they cost more than the list).
+  var box = document.getElementById("counts");
+  if (box && box.dataset.src && !box.querySelector("ul.facet") && window.fetch) {
+    fetch(box.dataset.src, { credentials: "same-origin" }).then(function (r) {
+      return r.ok ? r.text() : null;
+    }).then(function (html) {
+      if (html) box.innerHTML = html;
+    }).catch(function () { /* the link in the box still works */ });
+  }
   var rows = document.getElementById("rows");
   if (!rows) return;
   var items = rows.querySelectorAll("li.row");
