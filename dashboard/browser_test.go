@@ -125,6 +125,13 @@ func TestTriageInBrowser(t *testing.T) {
 	}
 
 	open(t, tab, s.ts.URL+"/inbox?lang=en")
+	// The script loads the counts box after the list.
+	if err := chromedp.Do(tab, chromedp.WaitReady(chromedp.CSS("#counts ul.facet"))); err != nil {
+		t.Fatalf("the counts box did not load: %v", err)
+	}
+	if got := eval[string](t, tab, `document.querySelector("#counts summary").textContent`); !strings.Contains(got, "3 reports") {
+		t.Errorf("counts box summary = %q, want 3 reports", got)
+	}
 	testutil.CheckAxe(t, tab, "inbox")
 	if n := eval[int](t, tab, `document.querySelectorAll("#rows li.row").length`); n != 3 {
 		t.Fatalf("inbox shows %d rows, want 3", n)
@@ -232,6 +239,11 @@ func TestPagesInBrowser(t *testing.T) {
 		for _, lang := range []string{"en", "zh"} {
 			for _, p := range pages {
 				open(t, tab, s.ts.URL+"/"+p+"?lang="+lang)
+				if p == "inbox" {
+					if err := chromedp.Do(tab, chromedp.WaitReady(chromedp.CSS("#counts ul.facet"))); err != nil {
+						t.Fatalf("inbox (%s, %s): the counts box did not load: %v", lang, sc.name, err)
+					}
+				}
 				if bg := eval[string](t, tab, `getComputedStyle(document.querySelector("header.top")).backgroundColor`); bg != "rgb(30, 58, 138)" {
 					t.Errorf("%s (%s, %s): header background %q, the stylesheet did not apply", p, lang, sc.name, bg)
 				}
