@@ -171,7 +171,9 @@ func benchBackend(b *testing.B, name string) {
 			// Each run reads 100,000 reports: three runs, whatever -benchtime asks.
 			var secs []float64
 			var peakMax uint64
-			for range min(b.N, 3) {
+			cpu0 := cpuTime()
+			runs := min(b.N, 3)
+			for range runs {
 				runtime.GC()
 				var base runtime.MemStats
 				runtime.ReadMemStats(&base)
@@ -218,6 +220,7 @@ func benchBackend(b *testing.B, name string) {
 			slices.Sort(secs)
 			b.ReportMetric(0, "ns/op") // a run is not an op of b.N: see export-s
 			b.ReportMetric(secs[len(secs)/2], "export-s")
+			b.ReportMetric((cpuTime() - cpu0).Seconds()/float64(runs), "cpu-s/export")
 			b.ReportMetric(float64(peakMax)/(1<<20), "peak-heap-above-base-MiB")
 		})
 	}

@@ -117,7 +117,7 @@ func (d *Dashboard) handleExportCSV(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), exportTimeout)
 	defer cancel()
 	werr := error(nil)
-	err = d.walk(ctx, q, readBatch, func(r store.Report) bool {
+	err = d.walkAll(ctx, q, func(r store.Report) bool {
 		processed := ""
 		if r.ProcessedAt != nil {
 			processed = r.ProcessedAt.UTC().Format(time.RFC3339)
@@ -202,7 +202,7 @@ func (d *Dashboard) exportJSON(c echo.Context, contentType, ext string, array bo
 	ctx, cancel := context.WithTimeout(c.Request().Context(), exportTimeout)
 	defer cancel()
 	var werr error
-	err = d.walk(ctx, q, readBatch, func(r store.Report) bool {
+	err = d.walkAll(ctx, q, func(r store.Report) bool {
 		if array && n > 0 {
 			_, _ = bw.WriteString(",")
 		}

@@ -18,6 +18,16 @@ import (
 // walk reads the filtered reports and keeps those whose texts contain q
 // (case-insensitive), which is correct but reads every report of the filter.
 func (d *Dashboard) walk(ctx context.Context, q query, batch int, fn func(store.Report) bool) error {
+	return d.walkBatches(ctx, q, batch, false, fn)
+}
+
+// walkAll is walk over every matching report (exports), reading the next
+// batch while fn works on this one.
+func (d *Dashboard) walkAll(ctx context.Context, q query, fn func(store.Report) bool) error {
+	return d.walkBatches(ctx, q, readBatch, true, fn)
+}
+
+func (d *Dashboard) walkBatches(ctx context.Context, q query, batch int, prefetch bool, fn func(store.Report) bool) error {
 	match := q.matcher()
 	if q.Q != "" && d.d.Search != nil {
 		after := q.Cursor
@@ -51,28 +61,69 @@ func (d *Dashboard) walk(ctx context.Context, q query, batch int, fn func(store.
 	}
 	f := q.filter
 	f.Limit = batch
-	for {
-		page, err := d.d.Reports.FindReports(ctx, f)
-		if err != nil {
-			return fmt.Errorf("find reports: %w", err)
-		}
-		for i := range page.Reports {
-			r := &page.Reports[i]
-			if q.Status == statusOpen && !openStatus(r.Status) {
-				continue
+	if !prefetch {
+		for {
+			page, err := d.d.Reports.FindReports(ctx, f)
+			if err != nil {
+				return fmt.Errorf("find reports: %w", err)
 			}
-			if text != nil && !text(r) {
-				continue
-			}
-			if !fn(*r) {
+			if !d.each(page.Reports, q, text, fn) || page.NextCursor == "" {
 				return nil
 			}
+			f.Cursor = page.NextCursor
 		}
-		if page.NextCursor == "" {
+	}
+	// The next batch is read while fn works on this one, so decoding in the
+	// store and fn's work overlap (on two cores, nearly halving an export).
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		page store.Page
+		err  error
+	}
+	pages := make(chan result, 1)
+	go func() {
+		defer close(pages)
+		for {
+			page, err := d.d.Reports.FindReports(ctx, f)
+			select {
+			case pages <- result{page, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || page.NextCursor == "" {
+				return
+			}
+			f.Cursor = page.NextCursor
+		}
+	}()
+	for res := range pages {
+		if res.err != nil {
+			return fmt.Errorf("find reports: %w", res.err)
+		}
+		if !d.each(res.page.Reports, q, text, fn) {
 			return nil
 		}
-		f.Cursor = page.NextCursor
 	}
+	return nil
+}
+
+// each calls fn with the reports of one batch that q keeps; false when fn
+// asked to stop.
+func (d *Dashboard) each(reports []store.Report, q query, text func(*store.Report) bool, fn func(store.Report) bool) bool {
+	for i := range reports {
+		r := &reports[i]
+		if q.Status == statusOpen && !openStatus(r.Status) {
+			continue
+		}
+		if text != nil && !text(r) {
+			continue
+		}
+		if !fn(*r) {
+			return false
+		}
+	}
+	return true
 }
 
 // containsText reports whether any of r's texts contains needle (lower case).
