@@ -220,7 +220,7 @@ func benchBackend(b *testing.B, name string) {
 			slices.Sort(secs)
 			b.ReportMetric(0, "ns/op") // a run is not an op of b.N: see export-s
 			b.ReportMetric(secs[len(secs)/2], "export-s")
-			b.ReportMetric((cpuTime() - cpu0).Seconds()/float64(runs), "cpu-s/export")
+			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(runs), "cpu-s/export")
 			b.ReportMetric(float64(peakMax)/(1<<20), "peak-heap-above-base-MiB")
 		})
 	}
