@@ -276,3 +276,26 @@ func TestNoMissingMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestReportPagePhotosAndVotes(t *testing.T) {
+	e := newEnv(t, backends.Bolt(t), envOptions{})
+	r := e.submit(report{})
+	_, err := e.st.UpdateReport(context.Background(), r.ID, func(rep *store.Report) error {
+		rep.Votes = 4
+		rep.Photos = []store.Photo{{ID: "p1", Width: 1600, Height: 1200}, {ID: "p2", URL: "/x/full.jpg", ThumbURL: "/x/thumb.jpg"}}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := e.get("/reports/" + r.ID + "?lang=en")
+	for _, want := range []string{
+		`<a href="/api/v1/reports/` + r.ID + `/photos/p1"><img src="/api/v1/reports/` + r.ID + `/photos/p1/thumb" alt="Photo 1"`,
+		`<a href="/x/full.jpg"><img src="/x/thumb.jpg" alt="Photo 2"`,
+		"Me too +4",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report page lacks %s", want)
+		}
+	}
+}
