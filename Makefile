@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: run test test-short bench build vet fmt demo docker
+.PHONY: run test test-short bench build vet fmt demo docker soak
 
 ## run: start the service on the embedded store in ./data (http://localhost:8080); Ctrl-C stops it (exit 0)
 # Built, then exec'd, rather than `go run ./cmd/floorfeed serve`: go run exits 1
@@ -21,6 +21,14 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkSubmitHTTP' -benchtime 1x -timeout 20m ./cmd/floorfeed
 	$(GO) test -run '^$$' -bench 'BenchmarkSubmit' -benchtime 3s ./store/...
+	$(GO) test -run '^$$' -bench 'BenchmarkDrainReports' -benchtime 3x ./intake/
+	$(GO) test -run '^$$' -bench 'BenchmarkSustainedIntake' -benchtime 1x -timeout 5m ./cmd/floorfeed
+
+## soak: chaos soak, one minute per backend: phone-like clients while floorfeed (and redis-server) are SIGKILLed; exits 1 on any loss or duplicate
+SOAK_DURATION ?= 60s
+soak:
+	$(GO) build -o bin/floorfeed-soak-target ./cmd/floorfeed
+	$(GO) run ./cmd/floorfeed-soak --bin bin/floorfeed-soak-target --duration $(SOAK_DURATION)
 
 ## build: a static binary in ./bin
 build:

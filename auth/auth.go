@@ -47,9 +47,9 @@ const (
 // Principal is who a request acts for.
 type Principal struct {
 	Kind Kind
-	// ID is the token's id (a user's id, later); empty for KindLocal.
+	// ID is the token's or the signed-in user's id; empty for KindLocal.
 	ID string
-	// Name is for logs and history entries: the token's name.
+	// Name is for logs and history entries: the token's or the user's name.
 	Name string
 	Role Role
 }

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/floorfeed/floorfeed/audit"
 	"github.com/floorfeed/floorfeed/auth"
+	"github.com/floorfeed/floorfeed/qr"
 	"github.com/floorfeed/floorfeed/signing"
 	"github.com/floorfeed/floorfeed/store"
 )
@@ -24,9 +25,11 @@ import (
 //	POST   /api/v1/admin/demo         {"reports", "seed"} → {"created"}
 //	       /api/v1/admin/jobs/dead…   dead letters: list, retry (api_admin_jobs.go)
 //
-// Only an admin principal gets in. Today that is the local administrator
-// (LocalAdmin: the private admin socket and the CLI in-process); API tokens
-// get 403. Errors have the usual JSON shape, in English.
+//	/api/v1/admin/users…          dashboard users: list, add, change (api_admin_users.go)
+//
+// Only an admin principal gets in: the local administrator (LocalAdmin: the
+// private admin socket and the CLI in-process) and admins signed in to the
+// dashboard (with the session's CSRF token on changes); API tokens get 403. Errors have the usual JSON shape, in English.
 const (
 	routeAdminPrefix = "/api/v1/admin"
 	adminDemoTimeout = 10 * time.Minute
@@ -52,13 +55,15 @@ func (s *Server) LocalAdmin() http.Handler {
 // registerAdminRoutes adds the admin API to g (routeAdminPrefix).
 func (s *Server) registerAdminRoutes(g *echo.Group) {
 	g.Use(s.requireAdmin)
-	g.GET("/settings", s.handleAdminSettings)
-	g.GET("/lines", s.handleAdminLines)
-	g.GET("/tokens", s.handleAdminTokenList)
+	adminGET(g, "/settings", s.handleAdminSettings)
+	adminGET(g, "/lines", s.handleAdminLines)
+	adminGET(g, "/tokens", s.handleAdminTokenList)
 	g.POST("/tokens", s.handleAdminTokenCreate)
 	g.DELETE("/tokens/:id", s.handleAdminTokenRevoke)
 	g.POST("/demo", s.handleAdminDemo)
 	s.registerAdminJobRoutes(g)
+	s.registerAdminDumpRoutes(g)
+	s.registerAdminUserRoutes(g)
 }
 
 // requireAdmin admits admin principals only: 401 without a credential, 403
@@ -111,9 +116,10 @@ func (s *Server) handleAdminLines(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// FormURL is the URL a line's QR code encodes: {base}/r/{line}?t={token}.
+// FormURL is the URL a line's QR code encodes: {base}/r/{line}?t={token}
+// (qr.FormURL without a station).
 func FormURL(baseURL, line string, sg *signing.Signer) string {
-	return baseURL + "/r/" + url.PathEscape(line) + "?t=" + url.QueryEscape(sg.LineToken(line))
+	return qr.FormURL(baseURL, line, "", sg)
 }
 
 // baseURL is the configured public base URL, or else the one the request
@@ -170,6 +176,7 @@ func (s *Server) handleAdminTokenCreate(c echo.Context) error {
 	case err != nil:
 		return storeReadError(err)
 	}
+	s.audit(c, actorOf(c), audit.ActionTokenCreate, "token:"+t.ID, "name "+t.Name)
 	out := adminToken(t)
 	out.Token = secret
 	return c.JSON(http.StatusCreated, out)
@@ -185,6 +192,7 @@ func (s *Server) handleAdminTokenRevoke(c echo.Context) error {
 	if err := s.tokens.RevokeToken(ctx, id); err != nil {
 		return storeReadError(err)
 	}
+	s.audit(c, actorOf(c), audit.ActionTokenRevoke, "token:"+id, "")
 	return c.NoContent(http.StatusNoContent)
 }
 

@@ -52,7 +52,7 @@ type Reindexer interface {
 
 func (s *Server) registerAdminJobRoutes(g *echo.Group) {
 	g.POST("/reindex", s.handleAdminReindex)
-	g.GET("/jobs/dead", s.handleAdminDeadList)
+	adminGET(g, "/jobs/dead", s.handleAdminDeadList)
 	g.POST("/jobs/dead/retry", s.handleAdminDeadRetryAll)
 	g.POST("/jobs/dead/:id/retry", s.handleAdminDeadRetry)
 }
@@ -140,15 +140,24 @@ func (s *Server) handleAdminDeadRetryAll(c echo.Context) error {
 }
 
 func (s *Server) handleAdminReindex(c echo.Context) error {
-	if s.reindex == nil {
+	if s.reindex == nil && s.codes == nil {
 		return errNotFound()
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Minute)
 	defer cancel()
-	added, err := s.reindex.Reindex(ctx)
-	if err != nil {
-		return storeReadError(err)
+	added, codes := 0, 0
+	var err error
+	if s.reindex != nil {
+		if added, err = s.reindex.Reindex(ctx); err != nil {
+			return storeReadError(err)
+		}
 	}
-	s.log.Info("reports reindexed", "added", added)
-	return c.JSON(http.StatusOK, map[string]int{"added": added})
+	if s.codes != nil {
+		// Reports stored before the code index existed.
+		if codes, err = s.codes.Backfill(ctx, s.reports); err != nil {
+			return storeReadError(err)
+		}
+	}
+	s.log.Info("reports reindexed", "added", added, "codes", codes)
+	return c.JSON(http.StatusOK, map[string]int{"added": added, "codes": codes})
 }

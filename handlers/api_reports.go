@@ -28,11 +28,18 @@ const (
 )
 
 // requireToken admits requests with a valid credential (see authenticate):
-// otherwise 401 with WWW-Authenticate; 503 if the store cannot say.
+// otherwise 401 with WWW-Authenticate; 503 if the store cannot say. A
+// state-changing request needs a principal who may triage (403 for a
+// viewer's session).
 func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if _, err := s.authenticate(c); err != nil {
+		p, err := s.authenticate(c)
+		if err != nil {
 			return err
+		}
+		if !isSafeMethod(c.Request().Method) && !p.CanTriage() {
+			// A viewer's session reads only.
+			return &apiError{status: http.StatusForbidden, code: codeForbidden}
 		}
 		return next(c)
 	}
@@ -92,11 +99,16 @@ type reportList struct {
 // or YYYY-MM-DD in Config.TimeZone; a date-only "to" includes that day),
 // one query parameter per store.FilterFields entry (line and category
 // repeated or comma-separated for any of several; severity, status, team),
-// min_severity (that severity or more urgent), limit, cursor.
+// min_severity (that severity or more urgent), limit, cursor, code (the
+// short code a reporter reads out: that one report). Any other parameter,
+// a malformed value, date or cursor is a 400 naming it.
 func (s *Server) handleReportList(c echo.Context) error {
 	f, err := s.parseFilter(c)
 	if err != nil {
 		return err
+	}
+	if code := c.QueryParam("code"); code != "" || c.QueryParams().Has("code") {
+		return s.handleReportByCode(c, code, f)
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), storeReadTimeout)
 	defer cancel()
@@ -148,6 +160,7 @@ func (s *Server) handleReportPatch(c echo.Context) error {
 	who, _ := auth.PrincipalFrom(c.Request().Context())
 	ctx, cancel := context.WithTimeout(c.Request().Context(), storeReadTimeout)
 	defer cancel()
+	start := s.now().UTC()
 	r, err := s.triage.Apply(ctx, id, who.Name, ch)
 	var ve *store.ValidationError
 	switch {
@@ -162,6 +175,7 @@ func (s *Server) handleReportPatch(c echo.Context) error {
 	case err != nil:
 		return storeReadError(err)
 	}
+	s.auditTriage(c, r, start, who.Name)
 	return c.JSON(http.StatusOK, newAPIReport(r))
 }
 
@@ -223,6 +237,12 @@ func (s *Server) parseFilter(c echo.Context) (store.Filter, error) {
 	q := c.QueryParams()
 	var f store.Filter
 	bad := map[string]string{}
+	checkListParams(q, bad)
+	for _, one := range []string{"from", "to", "limit"} {
+		if len(q[one]) > 1 {
+			bad[one] = store.CodeInvalid
+		}
+	}
 	if v := q.Get("from"); v != "" {
 		t, ok := parseTimeParam(v, s.cfg.TimeZone, false)
 		if !ok {
@@ -264,8 +284,13 @@ func (s *Server) parseFilter(c echo.Context) (store.Filter, error) {
 		f.Limit = n // PageSize caps it at store.MaxLimit
 	}
 	if v := q.Get("cursor"); v != "" {
-		if len(v) > maxCursorLen {
+		switch {
+		case len(v) > maxCursorLen:
 			bad["cursor"] = store.CodeTooLong
+		case !validCursor(v) || len(q["cursor"]) > 1:
+			// Only a next_cursor this API handed out: anything else would
+			// silently start at some other page.
+			bad["cursor"] = store.CodeInvalid
 		}
 		f.Cursor = v
 	}

@@ -26,13 +26,32 @@ type TokenAuth interface {
 
 // authenticate returns who the request acts for: the principal its context
 // already carries (set only by trusted code: the admin socket's handler,
-// LocalAdmin) or the one of its "Authorization: Bearer" token, which it then
-// puts on the request's context. 401 without a valid credential, 503 when
+// LocalAdmin), the one of its dashboard session cookie when it has no
+// Authorization header (with the CSRF check on state-changing requests), or
+// the one of its "Authorization: Bearer" token, which it then puts on the
+// request's context. 401 without a valid credential, 503 when
 // the store cannot say.
 func (s *Server) authenticate(c echo.Context) (auth.Principal, error) {
 	req := c.Request()
 	if p, ok := auth.PrincipalFrom(req.Context()); ok {
 		return p, nil
+	}
+	if req.Header.Get(echo.HeaderAuthorization) == "" {
+		// A dashboard session: the cookie is sent by the browser on its own,
+		// so a state-changing request must also carry the session's CSRF
+		// token (a Bearer token is never sent on its own: exempt).
+		si, err := s.sessionOf(c)
+		if err != nil {
+			return auth.Principal{}, err
+		}
+		if si != nil {
+			if !isSafeMethod(req.Method) {
+				if err := checkCSRF(c, si.session.CSRF); err != nil {
+					return auth.Principal{}, err
+				}
+			}
+			return si.principal, nil
+		}
 	}
 	scheme, secret, ok := strings.Cut(req.Header.Get(echo.HeaderAuthorization), " ")
 	secret = strings.TrimSpace(secret)

@@ -38,6 +38,8 @@ const (
 const (
 	fieldCodeType       = "type"        // a JSON value of the wrong type
 	fieldCodeNotAllowed = "not_allowed" // a member this request may not send
+	// fieldCodeNotAParameter: a query parameter the request does not take.
+	fieldCodeNotAParameter = "not_a_parameter"
 )
 
 // unavailableRetryAfter is the Retry-After sent with a 503.
@@ -264,6 +266,9 @@ func (s *Server) errorMessage(c echo.Context, lang i18n.Lang, ae *apiError) stri
 // JSON: the reporter's pages, a browser's form post, and unknown non-API
 // URLs opened in a browser.
 func wantsHTML(c echo.Context) bool {
+	if html, _ := c.Get(ctxHTML).(bool); html {
+		return true // a dashboard page
+	}
 	switch c.Path() {
 	case routeForm, routeStatusPage:
 		return true

@@ -46,9 +46,12 @@ type formView struct {
 	Errors    map[string]string
 	ErrorList []string
 	Message   string
+	// Dict is every label in both languages, for the script's language
+	// switch (i18n_mobile.go).
+	Dict string
 }
 
-// handleForm serves GET /r/{line}?t={token}: the mobile report form. It is
+// handleForm serves GET /r/{line}?t={token}[&s={station}]: the mobile report form. It is
 // plain HTML that posts form-encoded (multipart) to /api/v1/reports and
 // works without JavaScript.
 func (s *Server) handleForm(c echo.Context) error {
@@ -60,14 +63,14 @@ func (s *Server) handleForm(c echo.Context) error {
 	if !s.signer.CheckLineToken(line.ID, token) {
 		return errBadToken()
 	}
-	setLang(c, c.QueryParam("lang"))
+	s.rememberLang(c, c.QueryParam("lang"))
 	lang := s.langOf(c)
 	// The page carries its idempotency key. It must come back from the
 	// browser's history on Back (after a post whose answer was lost on bad
 	// Wi-Fi) with the same key, or a second send would make a second report:
 	// so unlike every other page it may be kept, privately.
 	c.Response().Header().Set(echo.HeaderCacheControl, "private, no-cache")
-	v := s.newFormView(lang, line, token, uuid.NewString(), intake.Input{}, nil, "")
+	v := s.newFormView(lang, line, token, uuid.NewString(), intake.Input{Station: stationParam(line, c.QueryParam("s"))}, nil, "")
 	return s.render(c, http.StatusOK, "form.html", v)
 }
 
@@ -86,7 +89,7 @@ func (s *Server) newFormView(lang i18n.Lang, line plant.Line, token, key string,
 		Key:         key,
 		Action:      routeReports,
 		SwitchLang:  a,
-		SwitchURL:   "/r/" + url.PathEscape(line.ID) + "?" + url.Values{"t": {token}, "lang": {a}}.Encode(),
+		SwitchURL:   "/r/" + url.PathEscape(line.ID) + "?" + switchQuery(line, token, a, in.Station),
 		Values:      in,
 		Errors:      map[string]string{},
 		Message:     message,
@@ -94,6 +97,7 @@ func (s *Server) newFormView(lang i18n.Lang, line plant.Line, token, key string,
 	if v.LineNameAlt == v.LineName {
 		v.LineNameAlt = ""
 	}
+	v.Dict = s.pageDict(s.formTitle(line))
 	v.Values.Lang = l
 
 	category := strings.ToLower(strings.TrimSpace(in.Category))

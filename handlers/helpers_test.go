@@ -69,6 +69,8 @@ type envOptions struct {
 	// submitter wraps the store's Submit (e.g. to fail it).
 	submitter func(intake.Submitter) intake.Submitter
 	ready     func(context.Context) error
+	// secret signs QR tokens and receipts; nil means the usual test secret.
+	secret []byte
 }
 
 // newEnv starts a server over a fresh bolt store.
@@ -79,7 +81,11 @@ func newEnv(t *testing.T, opts envOptions) *env {
 		t.Fatalf("boltstore.Open: %v", err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	sg, err := signing.New([]byte("handlers-test-secret-0123456789"))
+	secret := opts.secret
+	if secret == nil {
+		secret = []byte("handlers-test-secret-0123456789")
+	}
+	sg, err := signing.New(secret)
 	if err != nil {
 		t.Fatalf("signing.New: %v", err)
 	}

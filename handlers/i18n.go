@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,9 +25,12 @@ func otherLang(lang string) string {
 
 // langOf is the language to answer c in: the one the request itself asked
 // for (the report's lang field, a page's ?lang=), else Accept-Language,
-// else i18n.ClientFallback.
+// else the language cookie, else i18n.ClientFallback.
 func (s *Server) langOf(c echo.Context) i18n.Lang {
 	if l, ok := c.Get(ctxLang).(i18n.Lang); ok {
+		return l
+	}
+	if l, ok := cookieLang(c); ok { // the reporter's earlier choice (mobile.go)
 		return l
 	}
 	return i18n.Negotiate("", c.Request().Header.Get("Accept-Language"))
@@ -91,7 +95,7 @@ func (cat catalog) fieldMessage(lang i18n.Lang, field, code string) string {
 		if n := fieldMax(field); n > 0 {
 			return cat.msg(lang, "fieldcode.too_long_n", label, n)
 		}
-	case store.CodeRequired, store.CodeInvalid, store.CodeUnknown, fieldCodeType, fieldCodeNotAllowed:
+	case store.CodeRequired, store.CodeInvalid, store.CodeUnknown, fieldCodeType, fieldCodeNotAllowed, fieldCodeNotAParameter:
 	default:
 		code = store.CodeInvalid
 	}
@@ -201,5 +205,9 @@ func newCatalog() catalog {
 		"status.bookmark":  {"请保存此页面链接，以便随时查看进度：", "Bookmark this page to check on your report:"},
 		"status.thanks":    {"感谢您的报告！", "Thank you for your report!"},
 	}
+	for k, v := range accountTexts {
+		cat[k] = v
+	}
+	maps.Copy(cat, phoneMessages())
 	return cat
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -273,9 +274,40 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if req.Body != nil && req.Body != http.NoBody {
 			req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, limit)
+			// A client that trickles its body (one byte every few seconds)
+			// must not hold a connection for the server's whole read
+			// timeout: the body has a deadline that grows with its size.
+			size := limit
+			if req.ContentLength >= 0 {
+				size = req.ContentLength
+			}
+			// An error means the connection cannot take deadlines (a test
+			// recorder): the server's own timeouts apply.
+			_ = http.NewResponseController(c.Response().Writer).SetReadDeadline(time.Now().Add(s.bodyDeadline(size))) // the wall clock: a network deadline
 		}
 		return next(c)
 	}
+}
+
+// Body deadlines: a request body of n bytes must arrive within
+// BodyDeadline(n) of the handler starting to read it: a grace period plus
+// the time n bytes take at MinBodyRate — slow enough for a photo over bad
+// plant Wi-Fi, fast enough that a trickling client is cut off.
+const (
+	BodyGrace   = 10 * time.Second
+	MinBodyRate = 16 << 10 // bytes per second
+)
+
+// BodyDeadline is how long a body of n bytes may take to arrive.
+func BodyDeadline(n int64) time.Duration { return bodyDeadline(BodyGrace, n) }
+
+func bodyDeadline(grace time.Duration, n int64) time.Duration {
+	return grace + time.Duration(float64(max(n, 0))/MinBodyRate*float64(time.Second))
+}
+
+// bodyDeadline is BodyDeadline with the configured grace.
+func (s *Server) bodyDeadline(n int64) time.Duration {
+	return bodyDeadline(cmp.Or(s.cfg.BodyGrace, BodyGrace), n)
 }
 
 // ipExtractor says where the client's address comes from. Without trusted

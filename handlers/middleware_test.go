@@ -153,7 +153,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	}{
 		{"healthz", nil, "/healthz", 200, "ok"},
 		{"readyz up", nil, "/readyz", 200, "ready"},
-		{"readyz down", func(context.Context) error { return down }, "/readyz", 503, "unavailable"},
+		{"readyz down", func(context.Context) error { return down }, "/readyz", 503, "unavailable: bolt: database not open"},
 		{"healthz while store down", func(context.Context) error { return down }, "/healthz", 200, "ok"},
 	}
 	for _, tc := range tests {

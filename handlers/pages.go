@@ -11,6 +11,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/floorfeed/floorfeed/i18n"
+
 	"github.com/floorfeed/floorfeed/static"
 )
 
@@ -43,6 +45,8 @@ func newPages(cat catalog, tz *time.Location, assets *static.Assets) (*pages, er
 			return t.In(tz).Format("2006-01-02 15:04")
 		},
 		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		// sevhint explains a severity that needs it ("critical"), in lang.
+		"sevhint": func(lang, sev string) string { l, _ := i18n.Parse(lang); return i18n.SeverityHint(l, sev) },
 	}
 	var err error
 	p.tmpl, err = template.New("pages").Funcs(funcs).ParseFS(templateFS, "templates/*.html")

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/floorfeed/floorfeed/intake"
+	"github.com/floorfeed/floorfeed/store"
 )
 
 // decodeJSON reads one JSON object. Unknown fields are ignored on purpose: a
@@ -31,7 +33,34 @@ func decodeJSON(body io.Reader, contentLength int64) (intake.Input, error) {
 	if in, ok := decodeFlatInput(b); ok {
 		return in, nil
 	}
-	return decodeJSONStream(bytes.NewReader(b))
+	in, err := decodeJSONStream(bytes.NewReader(b))
+	if err == nil && !utf8.Valid(b) {
+		return intake.Input{}, invalidUTF8(b)
+	}
+	return in, err
+}
+
+// invalidUTF8 is the answer to a JSON body that is not valid UTF-8:
+// encoding/json would quietly replace the bad bytes with U+FFFD, while the
+// same bytes in a form are refused (store.Report.Validate), so JSON is
+// refused too, naming the fields that hold them.
+func invalidUTF8(b []byte) error {
+	var raw map[string]json.RawMessage // keeps each value's bytes as sent
+	fields := map[string]string{}
+	if json.Unmarshal(b, &raw) == nil {
+		for k, v := range raw {
+			if !utf8.Valid(v) {
+				fields[k] = store.CodeInvalid
+			}
+			if !utf8.ValidString(k) {
+				fields[strings.ToValidUTF8(k, "?")] = fieldCodeNotAllowed
+			}
+		}
+	}
+	if len(fields) == 0 {
+		return errBadRequest(errors.New("the body is not valid UTF-8"), nil)
+	}
+	return errValidation(fields)
 }
 
 // readBody reads r to its end, into one buffer when contentLength is right.

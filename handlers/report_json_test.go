@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unicode/utf8"
+
+	"github.com/floorfeed/floorfeed/intake"
 )
 
 // jsonBodies returns request bodies of every kind: what phones send, with
@@ -62,7 +65,8 @@ func jsonBodies(rng *rand.Rand) []string {
 
 // decodeJSON answers every body as the json.Decoder does: same input, same
 // error (with its code, fields and cause), also when the body is over the
-// limit or its read fails.
+// limit or its read fails — except that a body the Decoder takes but that
+// is not valid UTF-8 is refused (the Decoder would replace the bytes).
 func TestDecodeJSONMatchesDecoder(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -83,6 +87,9 @@ func TestDecodeJSONMatchesDecoder(t *testing.T) {
 			}, int64(len(body))},
 		} {
 			wantIn, wantErr := decodeJSONStream(r.open())
+			if wantErr == nil && !utf8.ValidString(body) {
+				wantIn, wantErr = intake.Input{}, invalidUTF8([]byte(body))
+			}
 			gotIn, gotErr := decodeJSON(r.open(), r.cl)
 			if gotIn != wantIn || !reflect.DeepEqual(gotErr, wantErr) {
 				t.Fatalf("decodeJSON(%q, %s) = %+v, %v; want the json.Decoder's %+v, %v", body, r.name, gotIn, gotErr, wantIn, wantErr)

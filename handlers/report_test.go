@@ -114,6 +114,18 @@ func TestSubmitBadInput(t *testing.T) {
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			return r
 		}, 400, "validation", "idempotency_key"},
+		// One rule for invalid UTF-8, whatever the encoding of the body.
+		{"invalid UTF-8 in a JSON title", func(e *env) *http.Request {
+			// json.Marshal cannot make invalid UTF-8: put the bytes in after.
+			body := strings.Replace(e.validReport(map[string]any{"title": "bad MARK here"}), "MARK", "\xff\xfe", 1)
+			return jsonRequest(body)
+		}, 400, "validation", "title"},
+		{"invalid UTF-8 in a form title", func(e *env) *http.Request {
+			v := url.Values{"line": {"sx-1"}, "token": {e.token("sx-1")}, "title": {"bad \xff\xfe here"}}
+			r := httptest.NewRequest(http.MethodPost, "/api/v1/reports", strings.NewReader(v.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return r
+		}, 400, "validation", "title"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

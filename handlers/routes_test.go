@@ -156,7 +156,7 @@ func TestPagesLinkHashedStylesheet(t *testing.T) {
 		if len(m) != 1 || m[0][1] != css {
 			t.Errorf("GET %s links stylesheets %v, want exactly %s", path, m, css)
 		}
-		if strings.Contains(body, "<style") || strings.Contains(body, " style=") || strings.Contains(body, "<script") {
+		if strings.Contains(body, "<style") || strings.Contains(body, " style=") || hasInlineScript(body) {
 			t.Errorf("GET %s has inline style or script; the CSP allows neither", path)
 		}
 	}
@@ -180,26 +180,44 @@ func TestPagesLinkHashedStylesheet(t *testing.T) {
 	}
 }
 
-// publicRoutes are the routes anyone may call: the design's public contract
-// and the files. Every other route must answer 401 without a token; a route
-// added to this list is a deliberate decision to make it public.
+// publicRoutes are the routes anyone may call: the design's public contract,
+// the front door and sign-in, the OpenAPI description, the files and the
+// probes. Every other route must answer 401 (API) or a redirect to /login
+// (pages) without a credential; a route added to this list is a deliberate
+// decision to make it public.
 var publicRoutes = map[string]bool{
-	"GET /r/:line":                  true,
-	"GET /s/:receipt":               true,
-	"POST /api/v1/reports":          true,
-	"GET /api/v1/receipts/:receipt": true,
-	"GET /static/*":                 true,
-	"HEAD /static/*":                true,
-	"GET /healthz":                  true,
-	"HEAD /healthz":                 true,
-	"GET /readyz":                   true,
-	"HEAD /readyz":                  true,
-	"GET /metrics":                  true,
+	"GET /r/:line":                   true,
+	"HEAD /r/:line":                  true,
+	"GET /s/:receipt":                true,
+	"HEAD /s/:receipt":               true,
+	"POST /api/v1/reports":           true,
+	"GET /api/v1/receipts/:receipt":  true,
+	"HEAD /api/v1/receipts/:receipt": true,
+	"GET /api/v1/openapi.json":       true,
+	"HEAD /api/v1/openapi.json":      true,
+	"GET /":                          true,
+	"HEAD /":                         true,
+	"GET /login":                     true,
+	"HEAD /login":                    true,
+	"POST /login":                    true,
+	"HEAD /metrics":                  true,
+	"GET /static/*":                  true,
+	"HEAD /static/*":                 true,
+	"GET /healthz":                   true,
+	"HEAD /healthz":                  true,
+	"GET /readyz":                    true,
+	"HEAD /readyz":                   true,
+	"GET /metrics":                   true,
+	"GET /sw.js":                     true, // the service worker (mobile.go)
+	"HEAD /sw.js":                    true,
+	"GET /my":                        true, // "my reports": the phone's own list
+	"HEAD /my":                       true,
 }
 
 // TestEveryOtherRouteNeedsToken walks every route registered on the router,
-// so a route added later (admin routes, PATCH, CSV, briefs…) without
-// authentication fails here, whichever file adds it.
+// so a route added later (admin routes, PATCH, CSV, briefs, dashboard
+// pages…) without authentication fails here, whichever file adds it: an API
+// route answers 401 JSON, a page redirects to /login.
 func TestEveryOtherRouteNeedsToken(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	param := regexp.MustCompile(`:[^/]+|\*`)
@@ -216,6 +234,21 @@ func TestEveryOtherRouteNeedsToken(t *testing.T) {
 			continue
 		}
 		target := param.ReplaceAllString(rt.Path, "x")
+		if !strings.HasPrefix(rt.Path, "/api/") && rt.Method != handlers.RouteNotFoundMethod {
+			for _, cookie := range []string{"", "ff_session=forged"} {
+				req := httptest.NewRequest(method, target, strings.NewReader("csrf=x"))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				if cookie != "" {
+					req.Header.Set("Cookie", cookie)
+				}
+				rec := e.do(req)
+				if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+					t.Errorf("%s %s (cookie %q) = %d, Location %q; want 303 to /login: is the page in the dashboard group?", method, target, cookie, rec.Code, loc)
+				}
+			}
+			checked++
+			continue
+		}
 		for _, auth := range []string{"", "Bearer not-a-token", "Basic " + testAPIToken} {
 			req := httptest.NewRequest(method, target, strings.NewReader("{}"))
 			req.Header.Set("Content-Type", "application/json")
@@ -226,6 +259,12 @@ func TestEveryOtherRouteNeedsToken(t *testing.T) {
 			call := method + " " + target + " (route " + name + ", Authorization " + strings.SplitN(auth, " ", 2)[0] + ")"
 			if rec.Code != http.StatusUnauthorized {
 				t.Errorf("%s = %d %s, want 401: is the route in an area that requires a token?", call, rec.Code, rec.Body.String())
+				continue
+			}
+			if method == http.MethodHead {
+				if rec.Body.Len() != 0 {
+					t.Errorf("%s: a HEAD answer with a body", call)
+				}
 				continue
 			}
 			wantError(t, call, rec, http.StatusUnauthorized, "unauthorized")

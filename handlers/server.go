@@ -9,6 +9,7 @@ package handlers
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/metrics"
+	"github.com/floorfeed/floorfeed/pdfdoc"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/signing"
 	"github.com/floorfeed/floorfeed/static"
@@ -79,6 +81,14 @@ type Config struct {
 	// SubmitBurst is how many submissions a client may make at once before
 	// SubmitRate applies; 0 means ceil(SubmitRate), at least 1.
 	SubmitBurst int
+	// BodyGrace is the grace period of a request body's read deadline
+	// (BodyDeadline); 0 means BodyGrace.
+	BodyGrace time.Duration
+	// MetricsToken, if set, is the bearer token GET /metrics requires.
+	MetricsToken string
+	// MetricsElsewhere: /metrics is served on a listener of its own
+	// (MetricsHandler), not by this handler.
+	MetricsElsewhere bool
 	// TimeZone interprets date-only filters (from=2026-11-02) and formats
 	// times on HTML pages; nil means UTC.
 	TimeZone *time.Location
@@ -127,14 +137,34 @@ type Deps struct {
 	Demo    DemoLoader // optional: POST /api/v1/admin/demo answers 404 without
 	Jobs    DeadJobs   // optional: the admin API's /jobs/dead routes answer 404 without
 	Reindex Reindexer  // optional: POST /api/v1/admin/reindex answers 404 without
+	Dump    Dumper     // optional: GET /api/v1/admin/backup and /export answer 404 without
+	// Deliveries is the delivery log (GET /api/v1/deliveries; 404 without).
+	Deliveries DeliveryLog
 	// Triage changes reports for PATCH /api/v1/reports/{id}; nil means a
 	// triage.Service over Reports when Reports can update reports too (the
 	// stores can).
 	Triage Triager
-	// Ready reports whether the store answers (GET /readyz).
-	Ready  func(context.Context) error
-	Plant  *plant.Plant
-	Signer *signing.Signer
+	// Ready reports whether the store answers and takes writes (GET
+	// /readyz answers 503 with its error as the reason).
+	Ready func(context.Context) error
+	// Durability names what an acknowledged report survives with this
+	// store (e.g. "fsync-every-commit", "aof-always", "aof-everysec");
+	// /readyz shows it. Optional.
+	Durability string
+	Plant      *plant.Plant
+	Signer     *signing.Signer
+	// PDFFonts are the faces of the PDFs the server makes (the QR sheet);
+	// nil means the embedded ones (pdfdoc.DefaultFonts).
+	PDFFonts *pdfdoc.FontSet
+	// Accounts are the dashboard's users and sessions; nil means
+	// auth.Accounts over Reports when it is a store.Records (the stores are).
+	Accounts Accounts
+	// Audit is the audit log; nil means audit.Log over Reports when it is a
+	// store.Records.
+	Audit AuditLog
+	// Codes finds reports by short code (GET /api/v1/reports?code=); nil
+	// means intake.Codes over Reports when it is a store.Records.
+	Codes CodeLookup
 	// Metrics records HTTP and submission metrics and serves /metrics; nil
 	// means a private set (then /metrics shows no worker or queue metrics).
 	Metrics *metrics.Metrics
@@ -148,29 +178,37 @@ type Deps struct {
 
 // Server is Floorfeed's HTTP handler.
 type Server struct {
-	e       *echo.Echo
-	intake  *intake.Service
-	reports ReportReader
-	tokens  TokenAuth
-	demo    DemoLoader
-	jobs    DeadJobs
-	reindex Reindexer
-	ready   func(context.Context) error
-	plant   *plant.Plant
-	signer  *signing.Signer
-	metrics *metrics.Metrics
-	log     *slog.Logger
-	now     func() time.Time
-	cfg     Config
-	limiter *ipLimiter // nil: no submission rate limit
-	replays ReplayFinder
-	triage  Triager
+	e          *echo.Echo
+	intake     *intake.Service
+	reports    ReportReader
+	tokens     TokenAuth
+	demo       DemoLoader
+	jobs       DeadJobs
+	reindex    Reindexer
+	dump       Dumper
+	ready      func(context.Context) error
+	durability string
+	plant      *plant.Plant
+	signer     *signing.Signer
+	metrics    *metrics.Metrics
+	log        *slog.Logger
+	now        func() time.Time
+	cfg        Config
+	limiter    *ipLimiter // nil: no submission rate limit
+	replays    ReplayFinder
+	triage     Triager
 	// submitting serialises this instance's submissions of one idempotency
 	// key while a rate limit applies (see limitSubmission).
 	submitting *keyLocks
 	text       catalog
 	pages      *pages
 	assets     *static.Assets
+	// deliveries serves GET /api/v1/deliveries (api_deliveries.go); nil: 404.
+	deliveries DeliveryLog
+	pdfFonts   *pdfdoc.FontSet
+	accounts   Accounts
+	auditLog   AuditLog
+	codes      CodeLookup
 }
 
 // New builds the server and its routes, in areas that each have their own
@@ -182,14 +220,24 @@ type Server struct {
 //	public API (JSON, no-store)
 //	  POST /api/v1/reports              submit (JSON, form-encoded, multipart); new reports rate limited per IP
 //	  GET  /api/v1/receipts/{receipt}   reporter's view
-//	authenticated API (JSON, no-store, Bearer token or 401)
+//	authenticated API (JSON, no-store, Bearer token or session cookie, else 401;
+//	changes need a role that may triage, and with a session the CSRF header)
 //	  GET  /api/v1/reports              list with filters and cursor
 //	  GET  /api/v1/reports/{id}         one report
 //	  PATCH /api/v1/reports/{id}        status, team, reply, note (triage)
+//	  GET  /api/v1/qr-sheet.pdf, /api/v1/lines/{line}/qr.svg|png  QR stickers (api_qr.go)
 //	admin API (JSON, no-store; the local administrator only: api_admin.go)
 //	  /api/v1/admin/...
 //	static assets (immutable for a year; 404 for an unknown or stale hash)
 //	  GET  /static/{name}.{hash}.{ext}
+//	sign-in and accounts (HTML, page CSP, no-store: accounts.go, account_pages.go)
+//	  GET  /                            the inbox when signed in, else /login
+//	  GET|POST /login, POST /logout, /logout-all, GET /account, POST /account/password
+//	  GET|POST /users, POST /users/{name}, GET|POST /tokens, POST /tokens/{id}/revoke,
+//	  GET /audit                        admins only
+//	  dashboardGroup()                  where the dashboard's pages mount (session, CSRF, roles)
+//	GET  /api/v1/openapi.json           the OpenAPI description, public
+//	every GET route also answers HEAD
 //	ops (plain text, no-store)
 //	  GET  /healthz, /readyz, /metrics  probes and Prometheus
 func New(d Deps) (*Server, error) {
@@ -207,14 +255,15 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("handlers.New: missing %s", strings.Join(missing, ", "))
 	}
 	s := &Server{
-		intake: d.Intake, reports: d.Reports, replays: d.Replays, tokens: d.Tokens, demo: d.Demo, jobs: d.Jobs, reindex: d.Reindex, ready: d.Ready,
+		intake: d.Intake, reports: d.Reports, replays: d.Replays, tokens: d.Tokens, demo: d.Demo, jobs: d.Jobs, reindex: d.Reindex, dump: d.Dump, ready: d.Ready, durability: d.Durability,
 		plant: d.Plant, signer: d.Signer, metrics: d.Metrics, log: d.Log, now: d.Now,
-		cfg: d.Config, text: newCatalog(),
+		cfg: d.Config, text: newCatalog(), pdfFonts: d.PDFFonts,
 	}
 	if s.replays == nil {
 		s.replays, _ = d.Reports.(ReplayFinder) // checked below when it is needed
 	}
 	s.triage = d.Triage
+	s.deliveries = d.Deliveries
 	if up, ok := d.Reports.(triage.Reports); ok && s.triage == nil {
 		t, err := triage.New(triage.Deps{Reports: up, Teams: d.Plant, Now: s.now})
 		if err != nil {
@@ -230,6 +279,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if err := s.defaultAccounts(d); err != nil {
+		return nil, fmt.Errorf("handlers.New: %w", err)
 	}
 	if s.cfg.BodyLimit <= 0 {
 		s.cfg.BodyLimit = DefaultBodyLimit
@@ -269,6 +321,7 @@ func New(d Deps) (*Server, error) {
 	}
 
 	e := echo.New()
+	s.e = e
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = ipExtractor(trusted)
 	e.HTTPErrorHandler = s.handleError
@@ -283,7 +336,11 @@ func New(d Deps) (*Server, error) {
 	s.registerAdminRoutes(e.Group(routeAdminPrefix, s.apiPolicy))
 	s.registerStaticRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.assetPolicy}})
 	s.registerOpsRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.opsPolicy}})
-	s.e = e
+	s.registerAccountRoutes(e)
+	s.registerOpenAPIRoute(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy}})
+	if err := s.registerMobileRoutes(e); err != nil { // mobile.go: /sw.js, /my
+		return nil, fmt.Errorf("handlers.New: %w", err)
+	}
 	return s, nil
 }
 
@@ -300,9 +357,16 @@ type routeGroup struct {
 	mw []echo.MiddlewareFunc
 }
 
-// GET registers a GET route of the area.
+// GET registers a GET route of the area, and HEAD for the same path (the
+// server sends the headers only).
 func (g routeGroup) GET(path string, h echo.HandlerFunc) {
 	g.e.Add(http.MethodGet, path, h, g.mw...)
+	g.e.Add(http.MethodHead, path, h, g.mw...)
+}
+
+// DELETE registers a DELETE route of the area.
+func (g routeGroup) DELETE(path string, h echo.HandlerFunc) {
+	g.e.Add(http.MethodDelete, path, h, g.mw...)
 }
 
 // POST registers a POST route of the area.
@@ -344,6 +408,8 @@ func (s *Server) registerAuthAPIRoutes(g routeGroup) {
 	g.GET(routeReports, s.handleReportList)
 	g.GET(routeReport, s.handleReportGet)
 	g.PATCH(routeReport, s.handleReportPatch)
+	g.GET(routeDeliveries, s.handleDeliveryList)
+	s.registerQRRoutes(g) // api_qr.go
 }
 
 // registerStaticRoutes adds the browser's files of package static under
@@ -363,7 +429,29 @@ func (s *Server) registerOpsRoutes(g routeGroup) {
 	// Probes may use HEAD.
 	g.Match([]string{http.MethodGet, http.MethodHead}, routeHealthz, s.handleHealthz)
 	g.Match([]string{http.MethodGet, http.MethodHead}, routeReadyz, s.handleReadyz)
-	g.GET(routeMetrics, echo.WrapHandler(s.metrics.Handler()))
+	if !s.cfg.MetricsElsewhere {
+		g.GET(routeMetrics, echo.WrapHandler(s.MetricsHandler()))
+	}
+}
+
+// MetricsHandler serves the Prometheus metrics, behind the bearer token
+// when Config.MetricsToken is set: for the main listener, or for a
+// listener of its own (--metrics-addr).
+func (s *Server) MetricsHandler() http.Handler {
+	h := s.metrics.Handler()
+	want := s.cfg.MetricsToken
+	if want == "" {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(want)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="floorfeed metrics"`)
+			http.Error(w, "metrics need Authorization: Bearer <FLOORFEED_METRICS_TOKEN>", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // ServeHTTP implements http.Handler.
@@ -380,9 +468,18 @@ func (s *Server) handleReadyz(c echo.Context) error {
 	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		s.log.Warn("not ready", "request_id", requestIDOf(c), "err", err)
-		return c.String(http.StatusServiceUnavailable, "unavailable")
+		return c.String(http.StatusServiceUnavailable, "unavailable: "+err.Error()+s.durabilityLine())
 	}
-	return c.String(http.StatusOK, "ready")
+	return c.String(http.StatusOK, "ready"+s.durabilityLine())
+}
+
+// durabilityLine is the second line of /readyz's body: which durability is
+// in force ("" when unknown to the handlers).
+func (s *Server) durabilityLine() string {
+	if s.durability == "" {
+		return ""
+	}
+	return "\ndurability: " + s.durability
 }
 
 // parseCIDRs parses CIDRs; a bare IP means that one address.

@@ -24,6 +24,8 @@ const (
 	// KindActor: who did something, as the reporter is shown it ("reporter",
 	// "system", "R&D"); other values (people, API tokens) are shown as they are.
 	KindActor Kind = "actor"
+	// KindQR: the words on the QR sticker sheet ("scan", "station", …).
+	KindQR Kind = "qr"
 )
 
 // text is one label in both languages.
@@ -79,6 +81,7 @@ var labels = map[Kind]map[string]text{
 		"system":   {"系统", "System"},
 		"R&D":      {"研发", "R&D"},
 	},
+	KindQR: qrLabels, // qr.go
 }
 
 // Label returns the label of key in table k, in l; false if the catalog has
@@ -103,7 +106,7 @@ func Keys(k Kind) []string {
 
 // Kinds returns every table of the catalog.
 func Kinds() []Kind {
-	return []Kind{KindStatus, KindSeverity, KindSeverityHint, KindRole, KindAction, KindActor}
+	return []Kind{KindStatus, KindSeverity, KindSeverityHint, KindRole, KindAction, KindActor, KindQR}
 }
 
 // labelOr is the label, or key itself when there is none: an unknown value

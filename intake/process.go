@@ -31,6 +31,14 @@ type Processor struct {
 	store     ProcessorStore
 	followUps []FollowUp
 	now       func() time.Time
+	codes     *Codes // nil: codes are not indexed
+}
+
+// IndexCodes makes p record each processed report's code in c, and
+// returns p.
+func (p *Processor) IndexCodes(c *Codes) *Processor {
+	p.codes = c
+	return p
 }
 
 // NewProcessor returns the report processor. followUps are the jobs a
@@ -69,6 +77,13 @@ func (p *Processor) Handle(ctx context.Context, j store.Job) error {
 	})
 	if err != nil {
 		return fmt.Errorf("process report %s: %w", j.ReportID, err)
+	}
+	if p.codes != nil {
+		// Every delivery writes it (idempotent), so a failure is retried
+		// with the job.
+		if err := p.codes.Put(ctx, r.Code, r.ID); err != nil {
+			return fmt.Errorf("process report %s: %w", r.ID, err)
+		}
 	}
 	for _, f := range p.followUps {
 		next, ok := f(r)

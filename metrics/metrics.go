@@ -58,6 +58,12 @@ type Metrics struct {
 	// delivery started: floorfeed_job_wait_seconds{queue,type}. With JobDuration it
 	// tells how long a report takes from submission to processed.
 	JobWait *prometheus.HistogramVec
+	// StoreWriteFailures counts writes the store refused because it was
+	// unavailable (full disk, Redis down), by operation.
+	StoreWriteFailures *prometheus.CounterVec
+	// Durability is 1 for the durability mode in force
+	// (floorfeed_store_durability{backend,mode}); set once at start.
+	Durability *prometheus.GaugeVec
 
 	reg *prometheus.Registry
 }
@@ -95,6 +101,14 @@ func New(stats QueueStatsFunc) *Metrics {
 			Help:    "Time a job waited in the queue before its first delivery, by queue and job type.",
 			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300},
 		}, []string{"queue", "type"}),
+		StoreWriteFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "floorfeed_store_write_failures_total",
+			Help: "Store writes that failed because the store was unavailable (full disk, Redis down or read-only), by operation; /readyz is 503 while they fail.",
+		}, []string{"op"}),
+		Durability: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "floorfeed_store_durability",
+			Help: "1 for the durability in force: backend bolt mode fsync-every-commit; backend redis mode aof-always (no loss), aof-everysec, aof-no-fsync, no-aof or unknown (acknowledged reports can be lost in a crash).",
+		}, []string{"backend", "mode"}),
 		reg: prometheus.NewRegistry(),
 	}
 	// Every outcome shows up from the first scrape, so rate() and alerts
@@ -104,6 +118,7 @@ func New(stats QueueStatsFunc) *Metrics {
 	}
 	m.reg.MustRegister(
 		m.Requests, m.RequestDuration, m.Submissions, m.JobDuration, m.JobWait,
+		m.StoreWriteFailures, m.Durability,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

@@ -63,6 +63,14 @@ type Team struct {
 	ID     string   `yaml:"id" json:"id"`
 	Name   Name     `yaml:"name" json:"name"`
 	Emails []string `yaml:"emails" json:"emails"`
+	// Brief delivery and alerts; see teams.go, which validates them.
+	Filter   TeamFilter `yaml:"filter" json:"filter"`
+	Schedule string     `yaml:"schedule" json:"schedule,omitempty"` // cron, 5 fields; empty: no scheduled brief
+	Timezone string     `yaml:"timezone" json:"timezone,omitempty"` // IANA zone of Schedule (default DefaultTeamTimezone)
+	Lang     string     `yaml:"lang" json:"lang,omitempty"`         // zh or en (default zh)
+	Webhook  *Webhook   `yaml:"webhook" json:"-"`                   // optional alert webhook (holds a secret: never in JSON)
+
+	sched teamSchedule // set by validation
 }
 
 // Plant is the whole plant description.
@@ -193,6 +201,9 @@ func (p *Plant) validate() error {
 		return err
 	}
 	if err := validateGlossary(p.Glossary); err != nil {
+		return err
+	}
+	if err := p.validateTeams(); err != nil {
 		return err
 	}
 	for i, l := range p.Lines {

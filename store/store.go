@@ -122,6 +122,14 @@ type Queue interface {
 	// binary does not know (a rolling upgrade: a newer instance will). Like
 	// Fail, it ignores a delivery that is no longer current.
 	Release(ctx context.Context, j Job, after time.Duration) error
+	// Extend renews the lease of a claimed job still running: it stays the
+	// worker's for lease from now. It returns false (and changes nothing)
+	// when the delivery is no longer current (settled, or delivered again
+	// after its lease ran out): the worker must then stop, since another
+	// may have the job. Workers of long jobs call it while they run, so a
+	// short lease can stand for a long job and a crashed worker's job comes
+	// back quickly.
+	Extend(ctx context.Context, j Job, lease time.Duration) (bool, error)
 	// DeadLetters returns up to limit dead-lettered jobs of all queues,
 	// newest first (limit <= 0: DefaultLimit), each with Queue, LastError,
 	// DeadAt and Attempt (the deliveries it had) set.

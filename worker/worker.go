@@ -24,6 +24,9 @@ type Queue interface {
 	Ack(ctx context.Context, j store.Job) error
 	Fail(ctx context.Context, j store.Job, reason string, retryAfter time.Duration) error
 	Release(ctx context.Context, j store.Job, after time.Duration) error
+	// Extend renews a running delivery's lease; false when it is no
+	// longer current (store.Queue.Extend).
+	Extend(ctx context.Context, j store.Job, lease time.Duration) (bool, error)
 }
 
 // Handler runs one job. It must be idempotent: a job can be delivered more
@@ -37,21 +40,26 @@ type Handler func(ctx context.Context, j store.Job) error
 type Pool struct {
 	Queue       string
 	Concurrency int // default 1
-	// Lease is how long a claimed job is the worker's (default 1 minute).
-	// Its handler's context ends a little before, and a job still running
-	// then counts as failed: past its lease another worker may have it.
+	// Lease is how long a claimed job is the worker's (default 1 minute)
+	// before another worker may take it: after a crash, its jobs come back
+	// that much later.
 	Lease time.Duration
+	// MaxRun is how long one job may run (default: Lease). When it is longer
+	// than Lease, the worker renews the lease every Lease/3 while the job
+	// runs, so a long job keeps a short lease. The handler's context ends a
+	// little before MaxRun, and a job still running then counts as failed.
+	MaxRun time.Duration
 }
 
 // DefaultPools returns a pool for every queue of store.Queues, sized for a
 // small installation: reports are many and quick, briefs few and slow.
 func DefaultPools() []Pool {
 	return []Pool{
-		{Queue: store.QueueReport, Concurrency: 4, Lease: time.Minute},
-		{Queue: store.QueuePhoto, Concurrency: 2, Lease: 2 * time.Minute},
-		{Queue: store.QueueAlert, Concurrency: 2, Lease: time.Minute},
-		{Queue: store.QueueBrief, Concurrency: 1, Lease: 10 * time.Minute},
-		{Queue: store.QueueMail, Concurrency: 2, Lease: 2 * time.Minute},
+		{Queue: store.QueueReport, Concurrency: 32, Lease: 10 * time.Second},
+		{Queue: store.QueuePhoto, Concurrency: 2, Lease: 30 * time.Second, MaxRun: 2 * time.Minute},
+		{Queue: store.QueueAlert, Concurrency: 2, Lease: 30 * time.Second, MaxRun: time.Minute},
+		{Queue: store.QueueBrief, Concurrency: 1, Lease: 30 * time.Second, MaxRun: 10 * time.Minute},
+		{Queue: store.QueueMail, Concurrency: 2, Lease: 30 * time.Second, MaxRun: 2 * time.Minute},
 	}
 }
 
@@ -144,6 +152,9 @@ func New(d Deps, cfg Config) *Worker {
 		}
 		if p.Lease <= 0 {
 			p.Lease = time.Minute
+		}
+		if p.MaxRun < p.Lease {
+			p.MaxRun = p.Lease
 		}
 		w.pools = append(w.pools, p)
 	}
@@ -274,11 +285,20 @@ func (w *Worker) runOne(ctx context.Context, p Pool, j store.Job) {
 		log.Warn("no handler for this job type in this version; released for a newer instance", "retry_in", w.cfg.UnknownTypeDelay)
 		return
 	}
-	hctx, hcancel := context.WithTimeout(ctx, handlerTime(p.Lease))
+	hctx, hcancel := context.WithTimeoutCause(ctx, handlerTime(p.MaxRun), errRanOut)
+	stopRenew := w.renew(hctx, hcancel, p, j, log)
 	err := runHandler(hctx, h, j)
+	lost := stopRenew()
 	hcancel()
-	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && hctx.Err() != nil {
-		err = fmt.Errorf("ran out of time: a job of queue %s must finish within its lease (%s): %w", queue, p.Lease, err)
+	switch {
+	case lost:
+		err = fmt.Errorf("lost its lease (delivered again elsewhere while it ran): %w", cmp.Or(err, errLeaseLost))
+	case err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && hctx.Err() != nil:
+		limit := fmt.Sprintf("its lease (%s)", p.Lease)
+		if p.MaxRun > p.Lease {
+			limit = fmt.Sprintf("its queue's maximum run time (%s)", p.MaxRun)
+		}
+		err = fmt.Errorf("ran out of time: a job of queue %s must finish within %s: %w", queue, limit, err)
 	}
 	switch {
 	case err == nil:
@@ -307,6 +327,57 @@ func (w *Worker) runOne(ctx context.Context, p Pool, j store.Job) {
 		} else {
 			log.Warn("job failed; will retry", "err", err)
 		}
+	}
+}
+
+var (
+	errRanOut    = errors.New("job ran out of time")
+	errLeaseLost = errors.New("lease lost")
+)
+
+// renew keeps j's lease alive while its handler runs, when the pool's jobs
+// may run longer than one lease: every Lease/3 it extends the lease; if the
+// delivery is no longer current (another worker has the job), it cancels
+// the handler. The returned stop ends the renewals and says whether the
+// lease was lost.
+func (w *Worker) renew(ctx context.Context, cancel context.CancelFunc, p Pool, j store.Job, log *slog.Logger) (stop func() bool) {
+	if p.MaxRun <= p.Lease {
+		return func() bool { return false }
+	}
+	done := make(chan struct{})
+	var lost bool
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(p.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			ectx, ecancel := context.WithTimeout(context.WithoutCancel(ctx), p.Lease/3)
+			ok, err := w.d.Queue.Extend(ectx, j, p.Lease)
+			ecancel()
+			switch {
+			case err != nil:
+				// The store may be back before the lease runs out: go on,
+				// the next tick tries again.
+				log.Warn("renew job lease", "err", err)
+			case !ok:
+				log.Error("job lease lost: another worker may have it; stopping this run")
+				lost = true
+				cancel()
+				return
+			}
+		}
+	})
+	return func() bool {
+		close(done)
+		wg.Wait()
+		return lost
 	}
 }
 

@@ -366,3 +366,54 @@ func TestHandlerStoppedBeforeItsLeaseEnds(t *testing.T) {
 		t.Fatalf("DeadLetters = %+v, %v; want the job with a last error about its lease", dead, err)
 	}
 }
+
+// TestLongJobKeepsShortLease: a job that runs longer than its pool's lease
+// (but within MaxRun) has its lease renewed while it runs, so no other
+// worker gets it meanwhile, and it is acked once.
+func TestLongJobKeepsShortLease(t *testing.T) {
+	for _, be := range backends.All() {
+		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
+			s := be.Open(t)
+			ctx := context.Background()
+			if err := s.Enqueue(ctx, store.Job{ID: "brief:long", Type: store.JobBrief, EnqueuedAt: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			const lease = 300 * time.Millisecond
+			started, release := make(chan struct{}), make(chan struct{})
+			var runs atomic.Int32
+			obs := &outcomes{}
+			w := worker.New(worker.Deps{
+				Queue: s,
+				Handlers: map[string]worker.Handler{store.JobBrief: func(ctx context.Context, _ store.Job) error {
+					if runs.Add(1) == 1 {
+						close(started)
+					}
+					select {
+					case <-release:
+						return nil
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+				}},
+				Observe: obs.observe,
+			}, worker.Config{Pools: []worker.Pool{{Queue: store.QueueBrief, Concurrency: 1, Lease: lease, MaxRun: 30 * time.Second}}, PollInterval: 20 * time.Millisecond})
+			stop := start(t, w)
+			<-started
+			// Four leases later, another worker still finds nothing to claim.
+			time.Sleep(4 * lease)
+			if jobs, err := s.Claim(ctx, store.QueueBrief, "other", 1, time.Minute); err != nil || len(jobs) != 0 {
+				t.Fatalf("another worker claimed %v (%v) while the long job ran with a renewed lease", jobs, err)
+			}
+			close(release)
+			waitFor(t, "the long job acked", func() bool { return len(obs.list()) == 1 })
+			stop()
+			if o := obs.list(); o[0] != worker.OutcomeOK || runs.Load() != 1 {
+				t.Fatalf("outcomes %v, runs %d; want one ok run", o, runs.Load())
+			}
+			if st := stats(t, s, store.QueueBrief); st != (store.QueueStats{}) {
+				t.Fatalf("QueueStats after = %+v", st)
+			}
+		})
+	}
+}

@@ -26,7 +26,16 @@ type backend struct {
 	Embedded bool
 	// Describe says which backend runs, for the start-up log.
 	Describe string
+	// Secret is the installation secret the signer was made from.
+	Secret []byte
+	// Durability says what an acknowledged report survives: bolt's
+	// "fsync-every-commit", or what the Redis server's persistence settings
+	// give (redisstore.Durability*). Read once at open.
+	Durability string
 }
+
+// durabilityBolt is the embedded store's durability: every commit fsynced.
+const durabilityBolt = "fsync-every-commit"
 
 const (
 	dbFileName     = "floorfeed.db"
@@ -90,7 +99,11 @@ func openBackend(ctx context.Context, cfg *Config, log *slog.Logger, o openOptio
 			rs.Close()
 			return nil, fmt.Errorf("installation secret: %w", err)
 		}
-		return &backend{Store: rs, Signer: signer, Describe: describeStore(cfg)}, nil
+		durability, derr := rs.Durability(ctx)
+		if w := redisstore.DurabilityWarning(durability); w != "" {
+			log.Warn("redis persistence: acknowledged reports can be lost", "durability", durability, "advice", w, "err", derr)
+		}
+		return &backend{Store: rs, Signer: signer, Secret: secret, Describe: describeStore(cfg), Durability: durability}, nil
 	}
 
 	path := filepath.Join(cfg.DataDir, dbFileName)
@@ -100,7 +113,7 @@ func openBackend(ctx context.Context, cfg *Config, log *slog.Logger, o openOptio
 				errNoStore, cfg.DataDir, dbFileName)
 		}
 	}
-	signer, err := embeddedSigner(cfg, !o.mustExist)
+	signer, secret, err := embeddedSigner(cfg, !o.mustExist)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +121,7 @@ func openBackend(ctx context.Context, cfg *Config, log *slog.Logger, o openOptio
 	if err != nil {
 		return nil, fmt.Errorf("open embedded store: %w", err)
 	}
-	return &backend{Store: bs, Signer: signer, Embedded: true, Describe: describeStore(cfg)}, nil
+	return &backend{Store: bs, Signer: signer, Secret: secret, Embedded: true, Describe: describeStore(cfg), Durability: durabilityBolt}, nil
 }
 
 // describeStore says which store cfg selects, for logs and messages: never
@@ -122,19 +135,19 @@ func describeStore(cfg *Config) string {
 
 // embeddedSigner uses FLOORFEED_SECRET, or the secret kept in the data dir,
 // creating it (0600) on first use when create is set.
-func embeddedSigner(cfg *Config, create bool) (*signing.Signer, error) {
+func embeddedSigner(cfg *Config, create bool) (*signing.Signer, []byte, error) {
 	secret := cfg.Secret
 	if len(secret) == 0 {
 		var err error
 		if secret, err = loadOrCreateSecretFile(cfg.DataDir, create); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	s, err := signing.New(secret)
 	if err != nil {
-		return nil, fmt.Errorf("installation secret: %w", err)
+		return nil, nil, fmt.Errorf("installation secret: %w", err)
 	}
-	return s, nil
+	return s, secret, nil
 }
 
 func loadOrCreateSecretFile(dataDir string, create bool) ([]byte, error) {

@@ -244,7 +244,9 @@ func fillForm(t *testing.T, tab context.Context, in formInput) {
 		}
 	}
 	typeInto("#f-title", in.Title)
-	pick("#f-category", in.Category)
+	if in.Category != "" { // big buttons: radio inputs styled as buttons
+		steps = append(steps, chromedp.Click(chromedp.CSS(`input[name="category"][value="`+in.Category+`"]`)))
+	}
 	if in.Severity != "" {
 		steps = append(steps, chromedp.Click(chromedp.CSS(`input[name="severity"][value="`+in.Severity+`"]`)))
 	}
@@ -258,7 +260,7 @@ func fillForm(t *testing.T, tab context.Context, in formInput) {
 	}
 	// What the browser will send is what was meant (a select silently
 	// ignores a value it has no option for).
-	for sel, want := range map[string]string{"#f-category": in.Category, "#f-station": in.Station, "#f-role": in.Role} {
+	for sel, want := range map[string]string{`input[name="category"]:checked`: in.Category, "#f-station": in.Station, "#f-role": in.Role} {
 		if got := value(t, tab, sel); want != "" && got != want {
 			t.Fatalf("%s = %q after choosing %q", sel, got, want)
 		}
@@ -282,7 +284,7 @@ func wantFormBack(t *testing.T, tab context.Context, message string, in formInpu
 		t.Fatalf("form came back with idempotency key %q, want the same key %q (a retry must not duplicate)", got, key)
 	}
 	want := map[string]string{
-		"#f-title": title, "#f-body": in.Body, "#f-category": in.Category, "#f-station": in.Station,
+		"#f-title": title, "#f-body": in.Body, `input[name="category"]:checked`: in.Category, "#f-station": in.Station,
 		"#f-role": in.Role, "#f-reporter": in.Reporter, "#f-contact": in.Contact,
 		`input[name="severity"]:checked`: in.Severity,
 	}

@@ -16,7 +16,7 @@ func exitOf(err error) (int, string) {
 }
 
 // leafCommands are every runnable command, as typed.
-var leafCommands = []string{"serve", "lines", "token create NAME", "token list", "token revoke ID", "jobs dead", "jobs retry [ID]", "reindex", "demo", "healthcheck", "version", "help [COMMAND]"}
+var leafCommands = []string{"serve", "lines", "token create NAME", "token list", "token revoke ID", "user add NAME", "user list", "user disable NAME", "user enable NAME", "jobs dead", "jobs retry [ID]", "reindex", "demo", "healthcheck", "version", "help [COMMAND]"}
 
 func TestHelpListsEveryCommand(t *testing.T) {
 	for _, args := range [][]string{nil, {"help"}, {"-h"}, {"--help"}} {

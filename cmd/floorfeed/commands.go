@@ -30,11 +30,13 @@ func commands() *command {
 		{name: "lines", summary: "list the lines with their QR form URLs", config: scopeAdmin, setup: setupLines,
 			about: "List the lines with their QR form URLs. While a server runs, the URLs are the server's (its base URL and secret).\n" +
 				"Reads only: where there is no store, it says so and creates nothing."},
+		{name: "qr", summary: "write the A4 sheet of QR stickers, one per line and station (PDF)", config: scopeAdmin, setup: setupQR, about: "Write the printable A4 sheet of QR stickers, one per line and per station: -o FILE (- for standard output), --lang zh|en for the language printed first.\nWhile a server runs, the codes are the server's (its base URL and secret). Reads only: where there is no store, it says so and creates nothing."},
 		{name: "token", summary: "create, list and revoke API tokens", subs: []*command{
 			{name: "create", args: []string{"NAME"}, summary: "create an API token (printed once)", config: scopeAdmin, setup: setupTokenCreate},
 			{name: "list", summary: "list the API tokens with their last use", config: scopeAdmin, setup: setupTokenList},
 			{name: "revoke", args: []string{"ID"}, summary: "revoke an API token: it stops working at once", config: scopeAdmin, setup: setupTokenRevoke},
 		}},
+		userCommand(),
 		{name: "jobs", summary: "list and retry dead-lettered jobs", subs: []*command{
 			{name: "dead", summary: "list the jobs that failed their last attempt, newest first", config: scopeAdmin, setup: setupJobsDead},
 			{name: "retry", args: []string{"[ID]"}, summary: "put a dead job (or --all) back into its queue", config: scopeAdmin, setup: setupJobsRetry},
@@ -43,6 +45,10 @@ func commands() *command {
 			about: "Put every report into the index of each of its fields (line, category, severity, status, team). Safe to run at any time;\n" +
 				"needed once after a rolling upgrade from a version without the team index, when the last old instance has stopped."},
 		{name: "demo", summary: "load realistic sample reports", config: scopeAdmin, setup: setupDemo},
+		{name: "backup", summary: "write a consistent copy of the embedded store (works while the server runs)", config: scopeAdmin, setup: setupBackup},
+		{name: "restore", args: []string{"FILE"}, summary: "put a backup back (server stopped; the current file is kept aside)", config: scopeAdmin, setup: setupRestore},
+		{name: "export", summary: "write everything (reports, jobs, tokens, records, secret) as JSON lines, for either backend", config: scopeAdmin, setup: setupExport},
+		{name: "import", args: []string{"FILE"}, summary: "read an export into an empty store (embedded or Redis)", config: scopeAdmin, setup: setupImport},
 		{name: "healthcheck", summary: "check the local server's /healthz (for Docker)", config: scopeAddr, setup: setupHealthcheck},
 		{name: "version", summary: "print the version and VCS revision", setup: setupVersion},
 		{name: "help", args: []string{"[COMMAND]"}, summary: "show the commands, or a command's flags"},

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/floorfeed/floorfeed/mail"
 	"github.com/floorfeed/floorfeed/store"
 )
 
@@ -21,22 +22,29 @@ import (
 // FLOORFEED_* environment twin; a flag given on the command line wins over
 // the environment. Secrets come only from the environment or from files.
 type Config struct {
-	Addr            string
-	DataDir         string
-	PlantFile       string
-	RedisURL        string // secret: may carry a password
-	RedisPrefix     string
-	BaseURL         string
-	Workers         int
-	QueueWorkers    map[string]int // per-queue pool sizes over the defaults (worker.DefaultPools)
-	TrustedProxies  []string
-	SubmitRate      float64
-	SubmitBurst     int
-	ShutdownTimeout time.Duration
-	TimeZone        *time.Location
-	LogLevel        slog.Level
-	LogFormat       string
-	Secret          []byte // FLOORFEED_SECRET / FLOORFEED_SECRET_FILE; empty → generated and kept
+	Addr              string
+	DataDir           string
+	PlantFile         string
+	RedisURL          string // secret: may carry a password
+	RedisPrefix       string
+	BaseURL           string
+	Workers           int
+	QueueWorkers      map[string]int // per-queue pool sizes over the defaults (worker.DefaultPools)
+	TrustedProxies    []string
+	SubmitRate        float64
+	SubmitBurst       int
+	ShutdownTimeout   time.Duration
+	TimeZone          *time.Location
+	LogLevel          slog.Level
+	LogFormat         string
+	Secret            []byte // FLOORFEED_SECRET / FLOORFEED_SECRET_FILE; empty → generated and kept
+	MetricsAddr       string // a separate listener for /metrics; empty: the main one
+	MaxConnsPerClient int    // open connections per client address (0: no cap)
+	MetricsToken      string // FLOORFEED_METRICS_TOKEN(_FILE): bearer token /metrics requires; empty: none
+	// SMTP is from FLOORFEED_SMTP_* (mailconfig.go); an empty Host: no e-mail.
+	SMTP        mail.Config
+	PDFFont     string // TrueType file replacing the embedded fallback face of PDFs (pdffonts.go)
+	PDFFontBold string
 
 	baseURLSet bool // BaseURL was configured, not derived from Addr
 }
@@ -69,13 +77,23 @@ var settings = []setting{
 	{"config", "FLOORFEED_CONFIG", "", "plant file (floorfeed.yaml); empty: the built-in sample plant", scopeStore},
 	{"redis-prefix", "FLOORFEED_REDIS_PREFIX", "ff", "prefix (and Cluster hash tag) of every Redis key", scopeStore},
 	{"base-url", "FLOORFEED_BASE_URL", "", "public URL printed in QR codes, e.g. https://floorfeed.plant.example (default http://localhost<addr>; a running server's wins)", scopeStore},
-	{"workers", "FLOORFEED_WORKERS", "4", "report jobs processed concurrently by this instance (0: web only, no jobs of any queue)", scopeServe},
+	{"workers", "FLOORFEED_WORKERS", "32", "report jobs processed concurrently by this instance (0: web only, no jobs of any queue); their store writes are group-committed together", scopeServe},
+	{"max-conns-per-client", "FLOORFEED_MAX_CONNS_PER_CLIENT", "256", "open connections one client address may hold (a shift's phones behind one NAT share an address, one or two each; trusted proxies are exempt; 0: no cap)", scopeServe},
+	{"metrics-addr", "FLOORFEED_METRICS_ADDR", "", "serve /metrics on this separate address only (e.g. 127.0.0.1:9090); empty: on the main address", scopeServe},
 	{"queue-workers", "FLOORFEED_QUEUE_WORKERS", "", "pool sizes per queue, e.g. photo=4,brief=0 (0: this instance takes none of that queue's jobs); defaults report=--workers,photo=2,alert=2,brief=1,mail=2", scopeServe},
-	{"trusted-proxies", "FLOORFEED_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed", scopeServe},
+	{"trusted-proxies", "FLOORFEED_TRUSTED_PROXIES", "", "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For is believed", scopeServe},
 	{"submit-rate", "FLOORFEED_SUBMIT_RATE", "30", "report submissions per minute per client address (0: unlimited)", scopeServe},
 	{"submit-burst", "FLOORFEED_SUBMIT_BURST", "10", "submissions a client may make at once before the rate applies", scopeServe},
 	{"shutdown-timeout", "FLOORFEED_SHUTDOWN_TIMEOUT", "20s", "how long shutdown waits for requests and jobs to finish", scopeServe},
 	{"time-zone", "FLOORFEED_TIME_ZONE", "Local", "IANA time zone for dates on pages and in date filters, e.g. Asia/Shanghai", scopeServe},
+	{"smtp-host", "FLOORFEED_SMTP_HOST", "", "SMTP server for briefs and alerts (empty: no e-mail; scheduled briefs are off)", scopeServe},
+	{"smtp-port", "FLOORFEED_SMTP_PORT", "", "SMTP port (default 587 for starttls, 465 for tls, 25 for none)", scopeServe},
+	{"smtp-username", "FLOORFEED_SMTP_USERNAME", "", "SMTP AUTH PLAIN user (the password: env FLOORFEED_SMTP_PASSWORD or FLOORFEED_SMTP_PASSWORD_FILE)", scopeServe},
+	{"smtp-from", "FLOORFEED_SMTP_FROM", "", "sender of briefs and alerts, e.g. \"Floorfeed <floorfeed@plant.example>\"", scopeServe},
+	{"smtp-tls", "FLOORFEED_SMTP_TLS", "starttls", "starttls (required), tls (implicit, port 465) or none (a local relay; no password)", scopeServe},
+	{"smtp-timeout", "FLOORFEED_SMTP_TIMEOUT", "30s", "bound on connecting and each SMTP command", scopeServe},
+	{"pdf-font", "FLOORFEED_PDF_FONT", "", "TrueType font file (.ttf with glyf outlines) for CJK and other non-Latin text in PDFs, instead of the embedded Droid Sans Fallback; .ttc and CFF .otf files are refused at start", scopeStore},
+	{"pdf-font-bold", "FLOORFEED_PDF_FONT_BOLD", "", "bold TrueType file to go with --pdf-font (default: bold simulated)", scopeStore},
 	{"log-level", "FLOORFEED_LOG_LEVEL", "info", "debug, info, warn or error", scopeLog},
 	{"log-format", "FLOORFEED_LOG_FORMAT", "text", "text or json", scopeLog},
 }
@@ -84,6 +102,8 @@ var settings = []setting{
 var secretSettings = []setting{
 	{"", "FLOORFEED_REDIS_URL", "", "redis://, rediss://, unix:// (also Sentinel, Cluster); empty: embedded store in data-dir", scopeStore},
 	{"", "FLOORFEED_SECRET", "", "HMAC key for QR tokens and receipts (≥16 bytes); empty: generated once and kept", scopeStore},
+	{"", "FLOORFEED_METRICS_TOKEN", "", "bearer token /metrics requires (Authorization: Bearer …); empty: none", scopeServe},
+	{"", "FLOORFEED_SMTP_PASSWORD", "", "SMTP password (with --smtp-username)", scopeServe},
 }
 
 // parseConfig reads every configuration flag from args (flags only, as the
@@ -150,7 +170,10 @@ func buildConfig(vals map[string]string, redisURL string, getenv func(string) st
 		PlantFile:   vals["config"],
 		RedisPrefix: vals["redis-prefix"],
 		BaseURL:     strings.TrimRight(vals["base-url"], "/"),
+		MetricsAddr: vals["metrics-addr"],
 		LogFormat:   vals["log-format"],
+		PDFFont:     vals["pdf-font"],
+		PDFFontBold: vals["pdf-font-bold"],
 	}
 	var errs []error
 	bad := func(flagName, env, v, why string) {
@@ -183,11 +206,16 @@ func buildConfig(vals map[string]string, redisURL string, getenv func(string) st
 		for _, p := range strings.Split(v, ",") {
 			p = strings.TrimSpace(p)
 			if _, err := netip.ParsePrefix(p); err != nil {
-				bad("trusted-proxies", "FLOORFEED_TRUSTED_PROXIES", p, "want CIDRs like 10.0.0.0/8")
-				continue
+				if _, aerr := netip.ParseAddr(p); aerr != nil {
+					bad("trusted-proxies", "FLOORFEED_TRUSTED_PROXIES", p, "want CIDRs like 10.0.0.0/8 or single addresses like 127.0.0.1")
+					continue
+				}
 			}
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
+	}
+	if c.MaxConnsPerClient, err = strconv.Atoi(vals["max-conns-per-client"]); err != nil || c.MaxConnsPerClient < 0 {
+		bad("max-conns-per-client", "FLOORFEED_MAX_CONNS_PER_CLIENT", vals["max-conns-per-client"], "want a whole number ≥ 0")
 	}
 	if c.SubmitRate, err = strconv.ParseFloat(vals["submit-rate"], 64); err != nil || c.SubmitRate < 0 {
 		bad("submit-rate", "FLOORFEED_SUBMIT_RATE", vals["submit-rate"], "want a number ≥ 0")
@@ -221,6 +249,10 @@ func buildConfig(vals map[string]string, redisURL string, getenv func(string) st
 		errs = append(errs, errors.New("invalid FLOORFEED_SECRET: must be at least 16 bytes (e.g. `openssl rand -hex 32`)"))
 	}
 	c.Secret = []byte(secret)
+	if c.MetricsToken, err = secretValue(getenv, "FLOORFEED_METRICS_TOKEN"); err != nil {
+		errs = append(errs, err)
+	}
+	errs = append(errs, smtpConfig(c, vals, getenv)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

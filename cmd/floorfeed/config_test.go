@@ -25,6 +25,7 @@ func TestParseConfigErrorsNameTheSetting(t *testing.T) {
 		{"bad workers env", nil, map[string]string{"FLOORFEED_WORKERS": "many"}, "--workers / FLOORFEED_WORKERS"},
 		{"negative rate", []string{"--submit-rate", "-1"}, nil, "--submit-rate"},
 		{"bad proxy", []string{"--trusted-proxies", "10.0.0.0/8,nonsense"}, nil, "FLOORFEED_TRUSTED_PROXIES \"nonsense\""},
+		{"proxy as a single address", []string{"--trusted-proxies", "127.0.0.1, ::1,10.0.0.0/8"}, nil, ""},
 		{"bad base url", []string{"--base-url", "floorfeed.local"}, nil, "--base-url"},
 		{"bad duration", []string{"--shutdown-timeout", "soon"}, nil, "--shutdown-timeout"},
 		{"bad log level", nil, map[string]string{"FLOORFEED_LOG_LEVEL": "loud"}, "FLOORFEED_LOG_LEVEL"},
@@ -86,7 +87,7 @@ func TestWorkerPoolsFromConfig(t *testing.T) {
 		args []string
 		want map[string]int // queue → workers; nil: no worker
 	}{
-		{"defaults", nil, map[string]int{"report": 4, "photo": 2, "alert": 2, "brief": 1, "mail": 2}},
+		{"defaults", nil, map[string]int{"report": 32, "photo": 2, "alert": 2, "brief": 1, "mail": 2}},
 		{"overrides", []string{"--workers", "8", "--queue-workers", "photo=6,brief=0"}, map[string]int{"report": 8, "photo": 6, "alert": 2, "mail": 2}},
 		{"only briefs", []string{"--queue-workers", "report=0,photo=0,alert=0,mail=0,brief=3"}, map[string]int{"brief": 3}},
 		{"web only", []string{"--workers", "0", "--queue-workers", "brief=3"}, nil},

@@ -214,22 +214,36 @@ func TestSubmitReceiptProcessed(t *testing.T) {
 		if !bytes.Contains(page, []byte(rc.Code)) {
 			t.Fatalf("status page does not show the code %s", rc.Code)
 		}
-		res, err = http.Get(srv.URL + "/metrics")
-		if err != nil {
-			t.Fatalf("GET /metrics: %v", err)
-		}
-		metrics, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		for _, want := range []string{
+		wants := []string{
 			`floorfeed_submissions_total{outcome="created"} 1`,
 			`floorfeed_submissions_total{outcome="replayed"} 1`,
 			`floorfeed_job_wait_seconds_count{queue="report",type="process_report"} 1`,
 			`floorfeed_job_duration_seconds_count{outcome="ok",queue="report",type="process_report"} 1`,
 			`floorfeed_queue_jobs{queue="report",state="ready"} 0`,
-		} {
-			if !bytes.Contains(metrics, []byte(want)) {
-				t.Errorf("/metrics lacks %q", want)
+		}
+		// The job's metrics are recorded when its handler has returned,
+		// which is after the report shows "received": poll a little.
+		var missing []string
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			res, err = http.Get(srv.URL + "/metrics")
+			if err != nil {
+				t.Fatalf("GET /metrics: %v", err)
 			}
+			metrics, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			missing = missing[:0]
+			for _, want := range wants {
+				if !bytes.Contains(metrics, []byte(want)) {
+					missing = append(missing, want)
+				}
+			}
+			if len(missing) == 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		for _, want := range missing {
+			t.Errorf("/metrics lacks %q", want)
 		}
 		if err := srv.Stop(); err != nil {
 			t.Fatalf("graceful stop = %v", err)

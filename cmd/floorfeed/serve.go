@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,13 +15,19 @@ import (
 	"sync"
 	"time"
 
+	"github.com/floorfeed/floorfeed/alert"
+	"github.com/floorfeed/floorfeed/audit"
 	"github.com/floorfeed/floorfeed/auth"
+	"github.com/floorfeed/floorfeed/delivery"
 	"github.com/floorfeed/floorfeed/demo"
 	"github.com/floorfeed/floorfeed/handlers"
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/metrics"
+	"github.com/floorfeed/floorfeed/netlimit"
 	"github.com/floorfeed/floorfeed/plant"
+	"github.com/floorfeed/floorfeed/schedule"
 	"github.com/floorfeed/floorfeed/store"
+	"github.com/floorfeed/floorfeed/storehealth"
 	"github.com/floorfeed/floorfeed/worker"
 )
 
@@ -36,6 +43,12 @@ type server struct {
 	admin   *http.Server
 	adminLn net.Listener
 	worker  *worker.Worker
+	// metricsSrv serves /metrics on --metrics-addr (nil: on the main listener).
+	metricsSrv *http.Server
+	metricsLn  net.Listener
+
+	// scheduler enqueues the teams' scheduled briefs (delivery.go); nil: off.
+	scheduler *schedule.Scheduler
 }
 
 // app is what serve and the in-process admin commands build the same way
@@ -54,32 +67,66 @@ var (
 // newApp builds the HTTP API over be.
 func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, error) {
 	m := metrics.New(be.QueueStats)
+	dumper := storeDumper{raw: be.Store, secret: be.Secret, source: backendName(be)}
+	// Every write through the store is watched, so /readyz turns 503 while
+	// writes fail (a full disk answers reads but refuses writes).
+	watched := storehealth.Watch(be.Store, storehealth.Options{
+		Instance:       instanceName(),
+		OnWriteFailure: func(op string) { m.StoreWriteFailures.WithLabelValues(op).Inc() },
+	})
+	be.Store = watched
+	backendName := "redis"
+	if be.Embedded {
+		backendName = "bolt"
+	}
+	m.Durability.WithLabelValues(backendName, be.Durability).Set(1)
 	in := intake.New(intake.Deps{Store: be, Plant: p, Signer: be.Signer, Now: time.Now})
 	tokens, err := auth.New(auth.Deps{Tokens: be, Now: time.Now, Log: log})
 	if err != nil {
 		return nil, err
 	}
+	fonts, err := cfg.pdfFonts() // pdffonts.go
+	if err != nil {
+		return nil, err
+	}
+	accounts, err := auth.NewAccounts(auth.AccountsDeps{Records: be, Now: time.Now, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	auditLog, err := audit.New(be, time.Now)
+	if err != nil {
+		return nil, err
+	}
 	h, err := handlers.New(handlers.Deps{
-		Intake:  in,
-		Reports: be,
-		Replays: be,
-		Tokens:  tokens,
-		Demo:    &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
-		Jobs:    be,
-		Reindex: be,
-		Ready:   be.Ping,
-		Plant:   p,
-		Signer:  be.Signer,
-		Metrics: m,
-		Log:     log,
-		Now:     time.Now,
+		Accounts:   accounts,
+		Audit:      auditLog,
+		Codes:      intake.NewCodes(be),
+		Intake:     in,
+		Reports:    be,
+		Replays:    be,
+		Tokens:     tokens,
+		Demo:       &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
+		Jobs:       be,
+		Reindex:    be,
+		Dump:       dumper,
+		Ready:      watched.Ready,
+		Durability: be.Durability,
+		Plant:      p,
+		Signer:     be.Signer,
+		Metrics:    m,
+		Log:        log,
+		Now:        time.Now,
 		Config: handlers.Config{
-			BaseURL:        cfg.BaseURL,
-			TrustedProxies: cfg.TrustedProxies,
-			SubmitRate:     cfg.SubmitRate,
-			SubmitBurst:    cfg.SubmitBurst,
-			TimeZone:       cfg.TimeZone,
+			BaseURL:          cfg.BaseURL,
+			TrustedProxies:   cfg.TrustedProxies,
+			SubmitRate:       cfg.SubmitRate,
+			SubmitBurst:      cfg.SubmitBurst,
+			TimeZone:         cfg.TimeZone,
+			MetricsToken:     cfg.MetricsToken,
+			MetricsElsewhere: cfg.MetricsAddr != "",
 		},
+		Deliveries: delivery.NewLog(be, time.Now), // GET /api/v1/deliveries
+		PDFFonts:   fonts,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up HTTP handlers: %w", err)
@@ -106,10 +153,16 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		}
 	}()
 
-	s.ln, err = net.Listen("tcp", cfg.Addr)
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on --addr %s: %w", cfg.Addr, err)
 	}
+	s.ln = netlimit.Limit(ln, cfg.MaxConnsPerClient, netlimit.Options{
+		Exempt: trustedProxy(cfg.TrustedProxies),
+		OnRefuse: everySecond(func(addr netip.Addr) {
+			log.Warn("connection refused: too many open connections from one address (logged at most once a second)", "ip", addr, "max", cfg.MaxConnsPerClient)
+		}),
+	})
 	if !cfg.baseURLSet {
 		// The default base URL names the port actually bound (--addr :0).
 		c := *cfg
@@ -120,7 +173,8 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	if err != nil {
 		return nil, err
 	}
-	s.worker = newWorker(cfg, be, a.metrics, log) // nil for a web-only instance
+	s.worker = newWorker(cfg, be, p, a.metrics, log) // nil for a web-only instance
+	s.scheduler = newScheduler(cfg, be, p, log)
 	s.http = &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -128,6 +182,14 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.MetricsAddr != "" {
+		if s.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return nil, fmt.Errorf("listen on --metrics-addr %s: %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.handler.MetricsHandler())
+		s.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	}
 	if be.Embedded {
 		s.listenAdmin(a.handler.LocalAdmin())
@@ -175,6 +237,13 @@ func (s *server) run(ctx context.Context) error {
 			errc <- fmt.Errorf("http server: %w", err)
 		}
 	}()
+	if s.metricsSrv != nil {
+		go func() {
+			if err := s.metricsSrv.Serve(s.metricsLn); !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("metrics server stopped", "err", err)
+			}
+		}()
+	}
 	if s.admin != nil {
 		go func() {
 			if err := s.admin.Serve(s.adminLn); !errors.Is(err, http.ErrServerClosed) {
@@ -186,6 +255,9 @@ func (s *server) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	if s.worker != nil {
 		wg.Go(func() { _ = s.worker.Run(workCtx) })
+	}
+	if s.scheduler != nil {
+		wg.Go(func() { _ = s.scheduler.Run(workCtx) })
 	}
 
 	var runErr error
@@ -200,6 +272,9 @@ func (s *server) run(ctx context.Context) error {
 	defer cancel()
 	if err := s.http.Shutdown(shutCtx); err != nil {
 		s.log.Warn("HTTP drain incomplete", "err", err)
+	}
+	if s.metricsSrv != nil {
+		_ = s.metricsSrv.Shutdown(shutCtx)
 	}
 	if s.admin != nil {
 		_ = s.admin.Shutdown(shutCtx) // admin calls are short; a cut one is retried by its user
@@ -224,6 +299,9 @@ func (s *server) closeAll() {
 	if s.ln != nil {
 		_ = s.ln.Close() // already closed by Shutdown on the normal path
 	}
+	if s.metricsLn != nil {
+		_ = s.metricsLn.Close()
+	}
 	if s.adminLn != nil {
 		_ = s.adminLn.Close()
 		_ = os.Remove(filepath.Join(s.cfg.DataDir, adminSockName))
@@ -237,15 +315,17 @@ func (s *server) closeAll() {
 // each registered here next to the queue its pool serves: the handlers
 // live with their domain (intake for reports). It returns nil when the
 // configuration leaves no pool.
-func newWorker(cfg *Config, be *backend, m *metrics.Metrics, log *slog.Logger) *worker.Worker {
-	reports := intake.NewProcessor(be, time.Now)
+func newWorker(cfg *Config, be *backend, p *plant.Plant, m *metrics.Metrics, log *slog.Logger) *worker.Worker {
+	reports := intake.NewProcessor(be, time.Now, alert.FollowUp).IndexCodes(intake.NewCodes(be))
+	handlers := deliveryHandlers(cfg, be, p, log) // alerts, e-mail, briefs (delivery.go)
+	handlers[store.JobProcessReport] = reports.Handle
 	pools := workerPools(cfg)
 	if len(pools) == 0 {
 		return nil // every pool set to 0: this instance runs no jobs
 	}
 	return worker.New(worker.Deps{
 		Queue:    be,
-		Handlers: map[string]worker.Handler{store.JobProcessReport: reports.Handle},
+		Handlers: handlers,
 		Log:      log.With("component", "worker"),
 		Observe: func(queue, jobType, outcome string, d time.Duration) {
 			m.JobDuration.WithLabelValues(queue, jobType, outcome).Observe(d.Seconds())
@@ -276,4 +356,51 @@ func workerPools(cfg *Config) []worker.Pool {
 		}
 	}
 	return pools
+}
+
+// instanceName names this process among the instances sharing a store
+// (host and pid), for records kept per instance.
+func instanceName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d", cmp.Or(host, "floorfeed"), os.Getpid())
+}
+
+// trustedProxy reports whether an address is one of the trusted proxies
+// (CIDRs or single addresses, as --trusted-proxies takes them).
+func trustedProxy(list []string) func(netip.Addr) bool {
+	var prefixes []netip.Prefix
+	for _, v := range list {
+		if p, err := netip.ParsePrefix(v); err == nil {
+			prefixes = append(prefixes, p)
+		} else if a, err := netip.ParseAddr(v); err == nil {
+			prefixes = append(prefixes, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return func(a netip.Addr) bool {
+		for _, p := range prefixes {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// everySecond calls fn at most once a second (a flood of refusals must not
+// flood the log too).
+func everySecond[T any](fn func(T)) func(T) {
+	var mu sync.Mutex
+	var last time.Time
+	return func(v T) {
+		mu.Lock()
+		now := time.Now()
+		ok := now.Sub(last) >= time.Second
+		if ok {
+			last = now
+		}
+		mu.Unlock()
+		if ok {
+			fn(v)
+		}
+	}
 }

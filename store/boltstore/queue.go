@@ -608,3 +608,31 @@ func (s *Store) QueueStats(ctx context.Context, queue string) (store.QueueStats,
 	}
 	return st, nil
 }
+
+// Extend renews the lease of j's current delivery: its ready-index entry
+// moves to now+lease.
+func (s *Store) Extend(ctx context.Context, j store.Job, lease time.Duration) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("extend lease of job %s: %w", j.ID, err)
+	}
+	if lease <= 0 {
+		return false, fmt.Errorf("extend lease of job %s: lease must be positive", j.ID)
+	}
+	var current bool
+	err := s.writes.do(func(tx *bolt.Tx) error {
+		rec, ok, err := currentDelivery(tx, j)
+		current = err == nil && ok
+		if err != nil || !ok {
+			return err
+		}
+		if err := dropReady(tx, &rec); err != nil {
+			return err
+		}
+		rec.ReadyAt = s.now().Add(lease).UnixNano()
+		return putJob(tx, &rec)
+	})
+	if err != nil {
+		return false, fmt.Errorf("extend lease of job %s: %w", j.ID, classify(err))
+	}
+	return current, nil
+}

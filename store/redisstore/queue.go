@@ -382,3 +382,19 @@ func truncate(s string, n int) string {
 	}
 	return s
 }
+
+// Extend renews the lease of j's current delivery (extendScript).
+func (s *Store) Extend(ctx context.Context, j store.Job, lease time.Duration) (bool, error) {
+	if lease <= 0 {
+		return false, fmt.Errorf("extend lease of job %s: lease must be positive", j.ID)
+	}
+	q, err := deliveryQueue("extend", j)
+	if err != nil {
+		return false, err
+	}
+	res, err := s.runQueueScript(ctx, extendScript, q, s.k.queueKeys(q), j.Handle, j.Attempt, lease.Milliseconds()).Int64()
+	if err != nil {
+		return false, fmt.Errorf("extend lease of job %s: %w", j.ID, wrapErr(err))
+	}
+	return res == 1, nil
+}

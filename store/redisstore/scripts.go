@@ -430,6 +430,23 @@ redis.call('ZADD', KEYS[3], now_ms() + tonumber(ARGV[5]), id)
 return 1
 `)
 
+// extendScript moves a running delivery's lease deadline to now + lease.
+//
+// KEYS[1..9] as queueLib
+// ARGV[1] group   ARGV[2] queue   ARGV[3] entry id   ARGV[4] attempt the worker saw
+// ARGV[5] lease (ms)
+// Returns 1 extended, 0 no such pending entry, -1 stale (delivered again
+// since), -2 not leased (released or failed meanwhile).
+var extendScript = redis.NewScript(queueLib + `
+local id = ARGV[3]
+local owner, attempt = pending(id)
+if not owner then return 0 end
+if attempt ~= tonumber(ARGV[4]) then return -1 end
+if not redis.call('ZSCORE', KEYS[2], id) then return -2 end
+redis.call('ZADD', KEYS[2], now_ms() + tonumber(ARGV[5]), id)
+return 1
+`)
+
 // ackScript removes an entry for good and remembers its job id as acked.
 //
 // KEYS[1..9] as queueLib
@@ -492,4 +509,4 @@ return {total - pend + waiting + expired, running, redis.call('ZCARD', KEYS[6])}
 
 // allScripts are loaded by New so the first calls go out as EVALSHA.
 var allScripts = []*redis.Script{submitScript, enqueueScript, migrateScript, claimScript, failScript,
-	releaseScript, ackScript, retryDeadScript, statsScript}
+	releaseScript, ackScript, retryDeadScript, statsScript, extendScript}

@@ -506,3 +506,41 @@ func testQueueRetryDead(t *testing.T, h Harness) {
 		t.Fatalf("RetryDead(id of a ready job) = %v; want ErrNotFound", err)
 	}
 }
+
+// testQueueExtend: a running job whose lease is renewed is not delivered
+// again when its first lease would have run out; a renewal from a delivery
+// that is no longer current is refused and changes nothing.
+func testQueueExtend(t *testing.T, h Harness) {
+	s := open(t, h)
+	ctx := ctxT(t)
+	sub := MakeSubmission("extend", base, nil)
+	MustSubmit(t, s, sub)
+	d := claimOne(t, s, store.QueueReport, sub.Job.ID, 1, lease)
+	ok, err := s.Extend(ctx, d, longLease)
+	if err != nil || !ok {
+		t.Fatalf("Extend of the current delivery = %v, %v; want true", ok, err)
+	}
+	h.Advance(t, s, pastLease)
+	claimNone(t, s, store.QueueReport, "after the first lease would have run out, renewed")
+	wantStats(t, s, store.QueueReport, store.QueueStats{InFlight: 1}, "renewed")
+	mustAck(t, s, d)
+	if ok, err := s.Extend(ctx, d, longLease); err != nil || ok {
+		t.Fatalf("Extend after Ack = %v, %v; want false", ok, err)
+	}
+	wantStats(t, s, store.QueueReport, store.QueueStats{}, "after Ack and a late Extend")
+
+	// A delivery whose lease ran out and that was delivered again.
+	sub2 := MakeSubmission("extend-stale", base, nil)
+	MustSubmit(t, s, sub2)
+	first := claimOne(t, s, store.QueueReport, sub2.Job.ID, 1, lease)
+	h.Advance(t, s, pastLease)
+	second := claimOne(t, s, store.QueueReport, sub2.Job.ID, 2, lease)
+	if ok, err := s.Extend(ctx, first, longLease); err != nil || ok {
+		t.Fatalf("Extend of a stale delivery = %v, %v; want false", ok, err)
+	}
+	// The stale renewal did not lengthen the current lease.
+	h.Advance(t, s, pastLease)
+	third := claimOne(t, s, store.QueueReport, sub2.Job.ID, 3, longLease)
+	_ = second
+	mustAck(t, s, third)
+}

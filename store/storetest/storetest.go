@@ -67,6 +67,7 @@ func Run(t *testing.T, h Harness) {
 		{"QueuesIsolated", testQueuesIsolated},
 		{"QueueDeadLettersAcrossQueues", testQueueDeadLettersAcrossQueues},
 		{"QueueRetryDead", testQueueRetryDead},
+		{"QueueExtend", testQueueExtend},
 		{"Tokens", testTokens},
 		{"TokensRevoke", testTokensRevoke},
 		{"TokensTouch", testTokensTouch},

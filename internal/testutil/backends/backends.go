@@ -20,7 +20,7 @@ type Backend struct {
 	// Open returns a new, empty store private to t, closed at cleanup. The
 	// Redis one runs on its own redis-server (testutil.StartRedis: skipped
 	// without one, fatal under CI=true).
-	Open func(t *testing.T) store.Store
+	Open func(t testing.TB) store.Store
 }
 
 // All returns the embedded (bbolt) and the Redis backend.
@@ -29,7 +29,7 @@ func All() []Backend {
 }
 
 // Bolt opens a store in a file in t's temp dir.
-func Bolt(t *testing.T) store.Store {
+func Bolt(t testing.TB) store.Store {
 	t.Helper()
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "floorfeed.db"), boltstore.Options{})
 	if err != nil {
@@ -40,7 +40,7 @@ func Bolt(t *testing.T) store.Store {
 }
 
 // Redis opens a store on a private redis-server.
-func Redis(t *testing.T) store.Store {
+func Redis(t testing.TB) store.Store {
 	t.Helper()
 	rs := testutil.StartRedis(t)
 	st, err := redisstore.Open(context.Background(), rs.URL, redisstore.Options{})
