@@ -43,6 +43,10 @@ var messages = map[string]text{
 	"nav.ops":       {"运行状态", "Operations"},
 	"nav.main":      {"主导航", "Main"},
 	"nav.signed_in": {"已登录：", "Signed in as "},
+	"nav.users":     {"用户", "Users"},
+	"nav.tokens":    {"API 令牌", "API tokens"},
+	"nav.audit":     {"审计日志", "Audit log"},
+	"nav.signout":   {"退出登录", "Sign out"},
 	"switch":        {"English", "中文"},
 
 	"field.line":     {"产线", "Line"},
