@@ -85,7 +85,7 @@ func newEnv(t testing.TB, st store.Store, opts envOptions) *env {
 	t.Helper()
 	ctx := context.Background()
 	clk := testutil.NewClock(testStart)
-	settings, err := plant.NewSettings(ctx, st, plant.Sample(), clk.Now)
+	settings, err := plant.NewSettings(st, plant.Sample(), clk.Now)
 	if err != nil {
 		t.Fatalf("plant.NewSettings: %v", err)
 	}

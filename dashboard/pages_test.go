@@ -159,13 +159,13 @@ func TestPlantPage(t *testing.T) {
 			}
 			yaml := htmlUnescape(m[1])
 			edited := strings.Replace(yaml, "萃取分离一线", "萃取分离一线（改）", 1)
-			rec := e.post("/plant", "admin", url.Values{"yaml": {edited}, "version": {"1"}})
+			rec := e.post("/plant", "admin", url.Values{"yaml": {edited}, "version": {"0"}})
 			if rec.Code != http.StatusSeeOther {
 				t.Fatalf("POST /plant = %d:\n%s", rec.Code, rec.Body.String())
 			}
 			p, v, _ := e.settings.Current(context.Background())
-			if l, _ := p.Line("sx-1"); v != 2 || l.Name.ZH != "萃取分离一线（改）" {
-				t.Errorf("stored plant v%d, sx-1 %q; want v2 with the new name", v, l.Name.ZH)
+			if l, _ := p.Line("sx-1"); v != 1 || l.Name.ZH != "萃取分离一线（改）" {
+				t.Errorf("stored plant v%d, sx-1 %q; want v1 with the new name", v, l.Name.ZH)
 			}
 			// The inbox names lines from the stored plant.
 			e.submit(report{})
@@ -173,11 +173,11 @@ func TestPlantPage(t *testing.T) {
 				t.Errorf("the inbox does not use the edited line name")
 			}
 			// A stale version is refused, the edit kept on the page.
-			rec = e.post("/plant", "admin", url.Values{"yaml": {edited}, "version": {"1"}})
+			rec = e.post("/plant", "admin", url.Values{"yaml": {edited}, "version": {"0"}})
 			if rec.Code != http.StatusConflict {
 				t.Errorf("POST /plant on a stale version = %d, want 409", rec.Code)
 			}
-			rec = e.post("/plant", "admin", url.Values{"yaml": {"lines: []"}, "version": {"2"}})
+			rec = e.post("/plant", "admin", url.Values{"yaml": {"lines: []"}, "version": {"1"}})
 			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "no lines") {
 				t.Errorf("POST an invalid plant = %d, want 400 naming the problem", rec.Code)
 			}

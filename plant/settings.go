@@ -8,15 +8,17 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/floorfeed/floorfeed/store"
 )
 
-// Source gives the plant as it is now. The plant file only seeds a new
-// installation: once the dashboard has stored the plant (Settings), the
-// stored one is what every part of the program reads, so an edit made in
-// the dashboard reaches every instance without a restart.
+// Source gives the plant as it is now. The plant file only seeds an
+// installation: once the plant has been saved from the dashboard
+// (Settings), the stored one is what every part of the program reads, so an
+// edit made in the dashboard reaches every instance.
 type Source interface {
-	// Current returns the plant in force and its version (1 for the seed,
-	// counting up with every save). Callers must not modify it.
+	// Current returns the plant in force and its version (0 for the plant
+	// file, counting up with every save). Callers must not modify it.
 	Current(ctx context.Context) (*Plant, int64, error)
 }
 
@@ -47,56 +49,56 @@ type storedPlant struct {
 	Plant     Plant     `json:"plant"`
 }
 
-// Settings is the plant kept in the store, seeded from the plant file.
+// Settings is the plant kept in the store, seeded from the plant file:
+// until the plant is first saved (from the dashboard), the plant file is
+// the plant (version 0); from the first save on, the stored plant is, and
+// the file is not read for it any more.
 type Settings struct {
-	rec Records
-	now func() time.Time
+	rec  Records
+	seed *Plant
+	now  func() time.Time
 }
 
 var _ Source = (*Settings)(nil)
 
-// NewSettings returns the stored plant settings, storing seed (the plant
-// file) first if the store holds none yet: the first start of an
-// installation takes the file, later starts keep what is stored. now
-// stamps saves (nil: time.Now).
-func NewSettings(ctx context.Context, rec Records, seed *Plant, now func() time.Time) (*Settings, error) {
+// NewSettings returns the plant settings kept in rec, with seed (the plant
+// file) standing in until the first save. It writes nothing, so it works on
+// a store opened read-only. now stamps saves (nil: time.Now).
+func NewSettings(rec Records, seed *Plant, now func() time.Time) (*Settings, error) {
 	if rec == nil || seed == nil {
 		return nil, errors.New("plant.NewSettings: Records and seed are required")
 	}
 	if now == nil {
 		now = time.Now
 	}
-	s := &Settings{rec: rec, now: now}
-	val, err := json.Marshal(storedPlant{Schema: settingsSchema, Version: 1, UpdatedAt: now().UTC(), UpdatedBy: "plant file", Plant: *seed})
-	if err != nil {
-		return nil, fmt.Errorf("encode plant settings: %w", err)
-	}
-	if _, err := rec.CreateRecord(ctx, SettingsCollection, SettingsKey, val); err != nil {
-		return nil, fmt.Errorf("seed plant settings: %w", err)
-	}
-	return s, nil
+	return &Settings{rec: rec, seed: seed, now: now}, nil
 }
 
-// Current returns the stored plant and its version.
-func (s *Settings) Current(ctx context.Context) (*Plant, int64, error) {
+// stored returns the stored settings, or the seed's (version 0, by "plant
+// file") when nothing is stored yet.
+func (s *Settings) stored(ctx context.Context) (storedPlant, error) {
 	b, err := s.rec.GetRecord(ctx, SettingsCollection, SettingsKey)
-	if err != nil {
-		return nil, 0, fmt.Errorf("read plant settings: %w", err)
+	if errors.Is(err, store.ErrNotFound) {
+		return storedPlant{Schema: settingsSchema, Version: 0, UpdatedBy: "plant file", Plant: *s.seed}, nil
 	}
-	sp, err := decodeStored(b)
+	if err != nil {
+		return storedPlant{}, fmt.Errorf("read plant settings: %w", err)
+	}
+	return decodeStored(b)
+}
+
+// Current returns the plant in force and its version (0: the plant file's).
+func (s *Settings) Current(ctx context.Context) (*Plant, int64, error) {
+	sp, err := s.stored(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
 	return &sp.Plant, sp.Version, nil
 }
 
-// Info says who saved the plant last and when.
+// Info says who saved the plant last and when (zero time for the file's).
 func (s *Settings) Info(ctx context.Context) (version int64, at time.Time, by string, err error) {
-	b, err := s.rec.GetRecord(ctx, SettingsCollection, SettingsKey)
-	if err != nil {
-		return 0, time.Time{}, "", fmt.Errorf("read plant settings: %w", err)
-	}
-	sp, err := decodeStored(b)
+	sp, err := s.stored(ctx)
 	if err != nil {
 		return 0, time.Time{}, "", err
 	}
@@ -116,7 +118,7 @@ func (s *Settings) Save(ctx context.Context, p *Plant, base int64, by string) (i
 	}
 	var version int64
 	_, err := s.rec.UpdateRecord(ctx, SettingsCollection, SettingsKey, func(cur []byte, exists bool) ([]byte, error) {
-		var curVersion int64
+		var curVersion int64 // 0: nothing stored, the plant file's version
 		if exists {
 			sp, err := decodeStored(cur)
 			if err != nil {
@@ -160,8 +162,8 @@ func (p *Plant) YAML() ([]byte, error) {
 // alone, for tests and read-only tools).
 type Fixed struct{ P *Plant }
 
-// Current returns f.P, version 1.
-func (f Fixed) Current(context.Context) (*Plant, int64, error) { return f.P, 1, nil }
+// Current returns f.P, version 0.
+func (f Fixed) Current(context.Context) (*Plant, int64, error) { return f.P, 0, nil }
 
 // LiveTeams answers Team from the plant in force at each call (for
 // triage.Deps.Teams), so that a team added on the plant page can be

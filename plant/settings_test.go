@@ -16,35 +16,38 @@ func TestSettingsSeedThenStoreWins(t *testing.T) {
 			ctx := context.Background()
 			st := b.Open(t)
 			seed := plant.Sample()
-			s, err := plant.NewSettings(ctx, st, seed, nil)
+			s, err := plant.NewSettings(st, seed, nil)
 			if err != nil {
 				t.Fatalf("NewSettings: %v", err)
 			}
 			p, v, err := s.Current(ctx)
-			if err != nil || v != 1 || len(p.Lines) != len(seed.Lines) {
-				t.Fatalf("Current after seeding = %d lines, v%d, %v; want the seed's %d lines, v1", len(p.Lines), v, err, len(seed.Lines))
+			if err != nil || v != 0 || len(p.Lines) != len(seed.Lines) {
+				t.Fatalf("Current before any save = %d lines, v%d, %v; want the plant file's %d lines, v0", len(p.Lines), v, err, len(seed.Lines))
+			}
+			if n, err := st.CountRecords(ctx, plant.SettingsCollection); err != nil || n != 0 {
+				t.Errorf("NewSettings and Current wrote %d records, %v; want none (read-only stores)", n, err)
 			}
 			edited := *p
 			edited.Lines = append(edited.Lines[:len(edited.Lines):len(edited.Lines)], plant.Line{ID: "new-1", Name: plant.Name{ZH: "新线", EN: "New line"}})
-			if v2, err := s.Save(ctx, &edited, 1, "admin"); err != nil || v2 != 2 {
-				t.Fatalf("Save = v%d, %v; want v2", v2, err)
+			if v1, err := s.Save(ctx, &edited, 0, "admin"); err != nil || v1 != 1 {
+				t.Fatalf("Save = v%d, %v; want v1", v1, err)
 			}
-			if _, err := s.Save(ctx, &edited, 1, "admin"); !errors.Is(err, plant.ErrVersionConflict) {
+			if _, err := s.Save(ctx, &edited, 0, "admin"); !errors.Is(err, plant.ErrVersionConflict) {
 				t.Errorf("Save on a stale version = %v, want ErrVersionConflict", err)
 			}
 			bad := edited
 			bad.Lines = append(bad.Lines[:len(bad.Lines):len(bad.Lines)], plant.Line{ID: "Bad Id"})
-			if _, err := s.Save(ctx, &bad, 2, "admin"); err == nil || !strings.Contains(err.Error(), "Bad Id") {
+			if _, err := s.Save(ctx, &bad, 1, "admin"); err == nil || !strings.Contains(err.Error(), "Bad Id") {
 				t.Errorf("Save of an invalid plant = %v, want an error naming the bad id", err)
 			}
-			// A restart with the plant file seeds nothing: the store wins.
-			s2, err := plant.NewSettings(ctx, st, plant.Sample(), nil)
+			// A restart with the plant file: the saved plant wins.
+			s2, err := plant.NewSettings(st, plant.Sample(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			p2, v, err := s2.Current(ctx)
-			if err != nil || v != 2 {
-				t.Fatalf("Current after restart = v%d, %v; want v2", v, err)
+			if err != nil || v != 1 {
+				t.Fatalf("Current after restart = v%d, %v; want v1", v, err)
 			}
 			if _, ok := (plant.LiveTeams{Source: s2}).Team("magnets"); !ok {
 				t.Errorf("LiveTeams does not know the team magnets")

@@ -80,6 +80,10 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 		backendName = "bolt"
 	}
 	m.Durability.WithLabelValues(backendName, be.Durability).Set(1)
+	settings, p, err := plantSettings(be, p, log) // dashboard.go: the saved plant wins over the file
+	if err != nil {
+		return nil, err
+	}
 	in := intake.New(intake.Deps{Store: be, Plant: p, Signer: be.Signer, Now: time.Now})
 	tokens, err := auth.New(auth.Deps{Tokens: be, Now: time.Now, Log: log})
 	if err != nil {
@@ -97,9 +101,14 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, err
 	}
+	dash, err := newDashboard(cfg, be, settings, p, auditLog, log)
+	if err != nil {
+		return nil, err
+	}
 	h, err := handlers.New(handlers.Deps{
 		Accounts:   accounts,
 		Audit:      auditLog,
+		Dashboard:  dash,
 		Codes:      intake.NewCodes(be),
 		Intake:     in,
 		Reports:    be,
