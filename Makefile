@@ -25,6 +25,7 @@ bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkBrief10k' -benchtime 3x -timeout 20m ./brief
 	$(GO) test -run '^$$' -bench 'BenchmarkDrainReports' -benchtime 3x ./intake/
 	$(GO) test -run '^$$' -bench 'BenchmarkSustainedIntake' -benchtime 1x -timeout 5m ./cmd/floorfeed
+	$(GO) test -run '^$$' -bench 'BenchmarkDashboard' -benchtime 200x -timeout 30m ./dashboard/
 
 ## soak: chaos soak, one minute per backend: phone-like clients while floorfeed (and redis-server) are SIGKILLed; exits 1 on any loss or duplicate
 SOAK_DURATION ?= 60s

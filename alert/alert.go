@@ -54,7 +54,7 @@ type Deps struct {
 	Email bool
 	// HTTP posts webhooks (default: a client with a 15s timeout).
 	HTTP *http.Client
-	// ReportURL links to a report for R&D (default BaseURL + "/dash/reports/" + id).
+	// ReportURL links to a report for R&D (default BaseURL + "/reports/" + id).
 	ReportURL func(id string) string
 	BaseURL   string
 	Now       func() time.Time
@@ -78,7 +78,7 @@ func NewHandler(d Deps) (*Handler, error) {
 			if base == "" {
 				return ""
 			}
-			return base + "/dash/reports/" + id
+			return base + "/reports/" + id
 		}
 	}
 	if d.Now == nil {

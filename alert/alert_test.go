@@ -145,7 +145,7 @@ func TestWebhookFormats(t *testing.T) {
 				t.Fatal(err)
 			}
 			if p.Event != "report.critical" || p.Team != "separation" || p.R["severity"] != "critical" ||
-				p.R["title"] != "3号萃取槽乳化严重 [紧急]" || p.R["line_name"] != "萃取分离一线" || !strings.HasSuffix(p.R["url"].(string), "/dash/reports/"+p.R["id"].(string)) {
+				p.R["title"] != "3号萃取槽乳化严重 [紧急]" || p.R["line_name"] != "萃取分离一线" || !strings.HasSuffix(p.R["url"].(string), "/reports/"+p.R["id"].(string)) {
 				t.Errorf("generic body = %s", c.body)
 			}
 		}},
@@ -334,7 +334,7 @@ func TestAlertOncePerCriticalReport(t *testing.T) {
 			if !strings.Contains(m.Subject, "萃取分离一线") || !strings.HasSuffix(m.Subject, "：3号萃取槽乳化严重 [紧急]") {
 				t.Errorf("alert subject = %q", m.Subject)
 			}
-			if !strings.Contains(m.Text, "分相时间超过 40 分钟") || !strings.Contains(m.Text, "https://floorfeed.plant.example/dash/reports/"+r.ID) {
+			if !strings.Contains(m.Text, "分相时间超过 40 分钟") || !strings.Contains(m.Text, "https://floorfeed.plant.example/reports/"+r.ID) {
 				t.Errorf("alert text:\n%s", m.Text)
 			}
 			if be.Name == "bolt" {

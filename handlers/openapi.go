@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,11 +17,24 @@ import (
 const routeOpenAPI = "/api/v1/openapi.json"
 
 func (s *Server) registerOpenAPIRoute(g routeGroup) {
-	doc, err := json.MarshalIndent(openAPIDoc(), "", " ")
-	if err != nil {
-		panic(fmt.Sprintf("openapi: %v", err)) // a static document: a bug if it does not encode
-	}
+	// Built at the first request, when every route is registered: an
+	// optional operation is described only if the router serves it.
+	var once sync.Once
+	var doc []byte
 	g.GET(routeOpenAPI, func(c echo.Context) error {
+		once.Do(func() {
+			served := map[string]bool{}
+			for _, rt := range s.e.Routes() {
+				served[rt.Method+" "+rt.Path] = true
+			}
+			var err error
+			doc, err = json.MarshalIndent(openAPIDoc(func(op apiOp) bool {
+				return !op.optional || served[op.method+" "+echoPath(op.path)]
+			}), "", " ")
+			if err != nil {
+				panic(fmt.Sprintf("openapi: %v", err)) // a static document: a bug if it does not encode
+			}
+		})
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSONCharsetUTF8, doc)
 	})
 }
@@ -27,6 +42,9 @@ func (s *Server) registerOpenAPIRoute(g routeGroup) {
 // apiOp is one operation of the description.
 type apiOp struct {
 	method, path, summary string
+	// optional: served only when its dependency is configured (the
+	// dashboard's exports); described only when the router has it.
+	optional bool
 	// auth: "" public, "read" session or token, "admin" the administrator.
 	auth   string
 	query  []apiParam
@@ -76,6 +94,9 @@ func apiOps() []apiOp {
 		{method: "POST", path: "/api/v1/reports/{id}/votes", summary: "\"Me too\": one vote per device (JSON or form: token, device_id); idempotent", body: "Object", ok: 200, result: "Object", errors: []int{400, 403, 404, 429, 503}},
 		{method: "GET", path: "/api/v1/reports/{id}/photos/{pid}", summary: "A report's photo, re-encoded (JPEG, no metadata)", auth: "read", ok: 200, errors: []int{401, 404}},
 		{method: "GET", path: "/api/v1/reports/{id}/photos/{pid}/thumb", summary: "A report photo's 320 px thumbnail (JPEG)", auth: "read", ok: 200, errors: []int{401, 404}},
+		{method: "GET", path: "/api/v1/reports.csv", optional: true, summary: "Every report matching the list's filters, as CSV (UTF-8 with BOM; formula cells neutralised), streamed", auth: "read", query: list, ok: 200, errors: []int{400, 401, 503}},
+		{method: "GET", path: "/api/v1/reports.ndjson", optional: true, summary: "Every report matching the list's filters, one JSON object per line, streamed", auth: "read", query: list, ok: 200, errors: []int{400, 401, 503}},
+		{method: "GET", path: "/api/v1/reports.json", optional: true, summary: "Every report matching the list's filters, as one JSON array, streamed", auth: "read", query: list, ok: 200, errors: []int{400, 401, 503}},
 		{method: "GET", path: "/api/v1/deliveries", summary: "Brief and alert deliveries (team, slot, recipients, result, message id), newest first", auth: "read", ok: 200, result: "ObjectList", errors: []int{401, 404, 503}},
 		{method: "GET", path: "/api/v1/qr-sheet.pdf", summary: "Printable A4 sheet of QR stickers, one per line and station (PDF); ?lang=zh|en", auth: "read", ok: 200, errors: []int{401, 503}},
 		{method: "GET", path: "/api/v1/lines/{line}/qr.svg", summary: "A line's QR code as SVG", auth: "read", ok: 200, errors: []int{401, 404}},
@@ -99,9 +120,12 @@ func apiOps() []apiOp {
 func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
 
 // openAPIDoc builds the description.
-func openAPIDoc() map[string]any {
+func openAPIDoc(keep func(apiOp) bool) map[string]any {
 	paths := map[string]map[string]any{}
 	for _, op := range apiOps() {
+		if !keep(op) {
+			continue
+		}
 		item := paths[op.path]
 		if item == nil {
 			item = map[string]any{}
@@ -218,3 +242,10 @@ func operationID(method, path string) string {
 	r := strings.NewReplacer("/", "_", "{", "", "}", "", ".", "_")
 	return strings.ToLower(method) + r.Replace(path)
 }
+
+// echoPath turns an OpenAPI path (/reports/{id}) into the router's (/reports/:id).
+func echoPath(p string) string {
+	return openAPIParam.ReplaceAllString(p, ":$1")
+}
+
+var openAPIParam = regexp.MustCompile(`\{([^}]+)\}`)

@@ -171,6 +171,9 @@ type Deps struct {
 	// Codes finds reports by short code (GET /api/v1/reports?code=); nil
 	// means intake.Codes over Reports when it is a store.Records.
 	Codes CodeLookup
+	// Dashboard is the R&D dashboard (package dashboard), mounted by
+	// registerDashboard (dashboard.go); optional.
+	Dashboard Dashboard
 	// Metrics records HTTP and submission metrics and serves /metrics; nil
 	// means a private set (then /metrics shows no worker or queue metrics).
 	Metrics *metrics.Metrics
@@ -362,6 +365,7 @@ func New(d Deps) (*Server, error) {
 	s.registerStaticRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.assetPolicy}})
 	s.registerOpsRoutes(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.opsPolicy}})
 	s.registerAccountRoutes(e)
+	s.registerDashboard(d.Dashboard)
 	s.registerOpenAPIRoute(routeGroup{e: e, mw: []echo.MiddlewareFunc{s.apiPolicy}})
 	if err := s.registerMobileRoutes(e); err != nil { // mobile.go: /sw.js, /my
 		return nil, fmt.Errorf("handlers.New: %w", err)

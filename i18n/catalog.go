@@ -47,6 +47,8 @@ var labels = map[Kind]map[string]text{
 		"in_progress": {"处理中", "In progress"},
 		"resolved":    {"已解决", "Resolved"},
 		"closed":      {"已关闭", "Closed"},
+		"wont_fix":    {"不予处理", "Won't fix"},
+		"duplicate":   {"重复报告", "Duplicate"},
 	},
 	KindSeverity: {
 		"low":      {"低", "Low"},
@@ -71,6 +73,8 @@ var labels = map[Kind]map[string]text{
 		"team":      {"转交团队", "Assigned to team"},
 		"reply":     {"研发回复", "R&D replied"},
 		"note":      {"备注", "Note"},
+		"merged":    {"合并了重复报告", "Duplicate merged in"},
+		"duplicate": {"合并为重复报告", "Merged as duplicate"},
 	},
 	KindActor: {
 		"reporter": {"报告人", "Reporter"},

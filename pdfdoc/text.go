@@ -49,12 +49,29 @@ func (fs *FontSet) Sanitize(s string) string {
 			b.WriteByte(' ')
 		case r == '\n' || fs.drawable(r):
 			b.WriteRune(r)
+		case spelled[r] != "" && fs.drawableString(spelled[r]):
+			b.WriteString(spelled[r]) // ℃ is 30 °C on every plant's reports
 		default:
 			b.WriteRune(fs.placeholder)
 		}
 		i += n
 	}
 	return b.String()
+}
+
+// spelled are characters the embedded fonts lack that have an exact
+// spelling in characters they have: drawn so rather than as a placeholder.
+var spelled = map[rune]string{
+	'℃': "°C", '℉': "°F", '№': "No.", '™': "TM", '…': "...", '‰': "‰",
+}
+
+func (fs *FontSet) drawableString(s string) bool {
+	for _, r := range s {
+		if !fs.drawable(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // drawable reports whether r is drawn as itself (a newline is not: it is

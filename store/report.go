@@ -34,11 +34,13 @@ const (
 	StatusTriaged    Status = "triaged"     // an R&D team has taken it
 	StatusInProgress Status = "in_progress" // being worked on
 	StatusResolved   Status = "resolved"    // done
-	StatusClosed     Status = "closed"      // closed without action (duplicate, not reproducible)
+	StatusClosed     Status = "closed"      // closed without action (not reproducible)
+	StatusWontFix    Status = "wont_fix"    // R&D decided not to act on it
+	StatusDuplicate  Status = "duplicate"   // merged into another report (see triage.Merge)
 )
 
 // Statuses lists the valid statuses in their usual order.
-var Statuses = []Status{StatusNew, StatusReceived, StatusTriaged, StatusInProgress, StatusResolved, StatusClosed}
+var Statuses = []Status{StatusNew, StatusReceived, StatusTriaged, StatusInProgress, StatusResolved, StatusClosed, StatusWontFix, StatusDuplicate}
 
 // Role of the person reporting.
 type Role string
@@ -139,6 +141,12 @@ const (
 	ActionTeam      = "team"
 	ActionReply     = "reply"
 	ActionNote      = "note"
+	// ActionMerged: a duplicate (From: its id, Text: its code) was merged
+	// into this report, with its votes and reporter.
+	ActionMerged = "merged"
+	// ActionDuplicate: this report was merged into another (To: its id,
+	// Text: its code).
+	ActionDuplicate = "duplicate"
 )
 
 // SetStatus changes the status and records who did it; a no-op if unchanged.

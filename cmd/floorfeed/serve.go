@@ -27,8 +27,10 @@ import (
 	"github.com/floorfeed/floorfeed/photo"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/schedule"
+	"github.com/floorfeed/floorfeed/search"
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/storehealth"
+	"github.com/floorfeed/floorfeed/themes"
 	"github.com/floorfeed/floorfeed/worker"
 )
 
@@ -81,6 +83,10 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 		backendName = "bolt"
 	}
 	m.Durability.WithLabelValues(backendName, be.Durability).Set(1)
+	settings, p, err := plantSettings(be, p, log) // dashboard.go: the saved plant wins over the file
+	if err != nil {
+		return nil, err
+	}
 	in := intake.New(intake.Deps{Store: be, Plant: p, Signer: be.Signer, Now: time.Now})
 	tokens, err := auth.New(auth.Deps{Tokens: be, Now: time.Now, Log: log})
 	if err != nil {
@@ -102,10 +108,19 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, err
 	}
+	glossary, err := themes.PlantGlossary(p)
+	if err != nil {
+		return nil, fmt.Errorf("plant glossary: %w", err)
+	}
+	dash, err := newDashboard(cfg, be, settings, p, auditLog, briefs, search.New(be, glossary), glossary, log)
+	if err != nil {
+		return nil, err
+	}
 	h, err := handlers.New(handlers.Deps{
 		Briefs:     briefs,
 		Accounts:   accounts,
 		Audit:      auditLog,
+		Dashboard:  dash,
 		Codes:      intake.NewCodes(be),
 		Intake:     in,
 		Reports:    be,
@@ -113,7 +128,7 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 		Tokens:     tokens,
 		Demo:       &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
 		Jobs:       be,
-		Reindex:    be,
+		Reindex:    reindexAll{be: be, text: search.New(be, glossary), log: log},
 		Photos:     photoStore(cfg, be),
 		Limiter:    submitLimiter(cfg, be),
 		Votes:      be,
@@ -326,11 +341,14 @@ func (s *server) closeAll() {
 // live with their domain (intake for reports). It returns nil when the
 // configuration leaves no pool.
 func newWorker(cfg *Config, be *backend, p *plant.Plant, m *metrics.Metrics, log *slog.Logger) *worker.Worker {
-	reports := intake.NewProcessor(be, time.Now, alert.FollowUp, photo.FollowUp).IndexCodes(intake.NewCodes(be))
+	reports := intake.NewProcessor(be, time.Now, alert.FollowUp, photo.FollowUp, search.FollowUp).IndexCodes(intake.NewCodes(be))
 	photos := photo.NewProcessor(photoStore(cfg, be), be, log.With("component", "photo"))
 	handlers := deliveryHandlers(cfg, be, p, log) // alerts, e-mail, briefs (delivery.go)
 	handlers[store.JobProcessReport] = reports.Handle
 	handlers[store.JobProcessPhotos] = photos.Handle
+	if g, err := themes.PlantGlossary(p); err == nil { // checked by newApp, which fails the start
+		handlers[store.JobIndexReport] = search.New(be, g).Handler(be)
+	}
 	pools := workerPools(cfg)
 	if len(pools) == 0 {
 		return nil // every pool set to 0: this instance runs no jobs
@@ -415,4 +433,27 @@ func everySecond[T any](fn func(T)) func(T) {
 			fn(v)
 		}
 	}
+}
+
+// reindexAll is what `floorfeed reindex` (POST /api/v1/admin/reindex) does:
+// every report into the indexes of its fields, then into the text index.
+type reindexAll struct {
+	be   *backend
+	text *search.Index
+	log  *slog.Logger
+}
+
+// Reindex returns the field index entries it added (the text index
+// re-adds every report; its count is logged).
+func (r reindexAll) Reindex(ctx context.Context) (int, error) {
+	n, err := r.be.Reindex(ctx)
+	if err != nil {
+		return n, err
+	}
+	m, err := r.text.Reindex(ctx, search.StoreReports(r.be))
+	if err != nil {
+		return n, fmt.Errorf("text index: %w", err)
+	}
+	r.log.Info("text index rebuilt", "reports", m)
+	return n, nil
 }
