@@ -203,9 +203,9 @@ func TestImportRefusesDamagedFiles(t *testing.T) {
 	full := buf.String()
 	ls := strings.Split(strings.TrimSpace(full), "\n")
 	cases := map[string]struct{ file, want string }{
-		"cut":          {strings.Join(ls[:len(ls)-1], "\n") + "\n", "without its trailer"},
-		"newer":        {strings.Replace(full, `"version":1`, `"version":9`, 1), "newer than this floorfeed"},
-		"unknown kind": {strings.Replace(full, `{"kind":"end"`, `{"kind":"hologram"}`+"\n"+`{"kind":"end"`, 1), "unknown line kind"},
+		"cut":           {strings.Join(ls[:len(ls)-1], "\n") + "\n", "without its trailer"},
+		"newer":         {strings.Replace(full, `"version":1`, `"version":9`, 1), "newer than this floorfeed"},
+		"unknown kind":  {strings.Replace(full, `{"kind":"end"`, `{"kind":"hologram"}`+"\n"+`{"kind":"end"`, 1), "unknown line kind"},
 		"not an export": {"hello\n", "not a floorfeed export"},
 	}
 	for name, tc := range cases {
