@@ -18,22 +18,22 @@ test:
 	$(GO) test -race -count=1 -timeout 8m $(PKGS)
 	$(GO) test -run '^$$' -fuzz FuzzUpload -fuzztime 10s ./photo/
 
-## bench: JSON submissions at 64 connections, Redis and embedded, against a bare Echo+Redis handler
+## bench: submissions (JSON, photos) against a bare Echo+Redis handler, job drain and sustained intake, Redis durability modes, briefs, dashboard, photo jobs
 bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkSubmitHTTP' -benchtime 1x -timeout 20m ./cmd/floorfeed
 	$(GO) test -run '^$$' -bench 'BenchmarkSubmit' -benchtime 3s ./store/...
 	$(GO) test -run '^$$' -bench 'BenchmarkBrief10k' -benchtime 3x -timeout 20m ./brief
 	$(GO) test -run '^$$' -bench 'BenchmarkDrainReports' -benchtime 3x ./intake/
-	$(GO) test -run '^$$' -bench 'BenchmarkSustainedIntake' -benchtime 1x -timeout 5m ./cmd/floorfeed
+	$(GO) test -run '^$$' -bench 'BenchmarkSustainedIntake|BenchmarkRedisDurability' -benchtime 1x -timeout 5m ./cmd/floorfeed
 	$(GO) test -run '^$$' -bench 'BenchmarkDashboard' -benchtime 200x -timeout 30m ./dashboard/
+	$(GO) test -run '^$$' -bench 'BenchmarkSubmitPhotoHTTP|BenchmarkPeakMemory|BenchmarkRedisPhotoMemory' -benchtime 1x -timeout 20m ./cmd/floorfeed
+	$(GO) test -run '^$$' -bench 'BenchmarkProcess' -benchtime 10x ./photo/
 
 ## soak: chaos soak, one minute per backend: phone-like clients while floorfeed (and redis-server) are SIGKILLed; exits 1 on any loss or duplicate
 SOAK_DURATION ?= 60s
 soak:
 	$(GO) build -o bin/floorfeed-soak-target ./cmd/floorfeed
 	$(GO) run ./cmd/floorfeed-soak --bin bin/floorfeed-soak-target --duration $(SOAK_DURATION)
-	$(GO) test -run '^$$' -bench 'BenchmarkSubmitPhotoHTTP|BenchmarkPeakMemory|BenchmarkRedisPhotoMemory' -benchtime 1x -timeout 20m ./cmd/floorfeed
-	$(GO) test -run '^$$' -bench 'BenchmarkProcess' -benchtime 10x ./photo/
 
 ## build: a static binary in ./bin
 build:

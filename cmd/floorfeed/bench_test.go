@@ -47,9 +47,9 @@ func BenchmarkSubmitHTTP(b *testing.B) {
 	}{
 		{"bare-echo-redis", startBareRedis},
 		{"floorfeed-redis", func(b *testing.B) string { return startFloorfeed(b, testutil.StartRedis(b).URL, 0) }},
-		{"floorfeed-redis+workers", func(b *testing.B) string { return startFloorfeed(b, testutil.StartRedis(b).URL, 4) }},
+		{"floorfeed-redis+workers", func(b *testing.B) string { return startFloorfeed(b, testutil.StartRedis(b).URL, 32) }},
 		{"floorfeed-embedded", func(b *testing.B) string { return startFloorfeed(b, "", 0) }},
-		{"floorfeed-embedded+workers", func(b *testing.B) string { return startFloorfeed(b, "", 4) }},
+		{"floorfeed-embedded+workers", func(b *testing.B) string { return startFloorfeed(b, "", 32) }},
 	}
 	signer, _ := signing.New([]byte(benchSecret))
 	body := reportBody(signer)
