@@ -60,7 +60,7 @@ func DefaultPools() []Pool {
 		{Queue: store.QueueAlert, Concurrency: 2, Lease: 30 * time.Second, MaxRun: time.Minute},
 		{Queue: store.QueueBrief, Concurrency: 1, Lease: 30 * time.Second, MaxRun: 10 * time.Minute},
 		{Queue: store.QueueMail, Concurrency: 2, Lease: 30 * time.Second, MaxRun: 2 * time.Minute},
-		{Queue: store.QueueIndex, Concurrency: 2, Lease: 30 * time.Second, MaxRun: time.Minute},
+		{Queue: store.QueueIndex, Concurrency: 1, Lease: 30 * time.Second, MaxRun: time.Minute},
 	}
 }
 

@@ -80,7 +80,7 @@ var settings = []setting{
 	{"workers", "FLOORFEED_WORKERS", "32", "report jobs processed concurrently by this instance (0: web only, no jobs of any queue); their store writes are group-committed together", scopeServe},
 	{"max-conns-per-client", "FLOORFEED_MAX_CONNS_PER_CLIENT", "256", "open connections one client address may hold (a shift's phones behind one NAT share an address, one or two each; trusted proxies are exempt; 0: no cap)", scopeServe},
 	{"metrics-addr", "FLOORFEED_METRICS_ADDR", "", "serve /metrics on this separate address only (e.g. 127.0.0.1:9090); empty: on the main address", scopeServe},
-	{"queue-workers", "FLOORFEED_QUEUE_WORKERS", "", "pool sizes per queue, e.g. photo=4,brief=0 (0: this instance takes none of that queue's jobs); defaults report=--workers,photo=2,alert=2,brief=1,mail=2,index=2", scopeServe},
+	{"queue-workers", "FLOORFEED_QUEUE_WORKERS", "", "pool sizes per queue, e.g. photo=4,brief=0 (0: this instance takes none of that queue's jobs); defaults report=--workers,photo=2,alert=2,brief=1,mail=2,index=1", scopeServe},
 	{"trusted-proxies", "FLOORFEED_TRUSTED_PROXIES", "", "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For is believed", scopeServe},
 	{"submit-rate", "FLOORFEED_SUBMIT_RATE", "30", "new report submissions (and \"me too\" votes) per minute per line and client address (0: unlimited)", scopeServe},
 	{"submit-burst", "FLOORFEED_SUBMIT_BURST", "60", "submissions a line's client address may make at once before the rate applies (a shift's outboxes flushing after a Wi-Fi outage, behind one NAT)", scopeServe},

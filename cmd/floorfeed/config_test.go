@@ -87,8 +87,8 @@ func TestWorkerPoolsFromConfig(t *testing.T) {
 		args []string
 		want map[string]int // queue → workers; nil: no worker
 	}{
-		{"defaults", nil, map[string]int{"report": 32, "photo": 2, "alert": 2, "brief": 1, "mail": 2, "index": 2}},
-		{"overrides", []string{"--workers", "8", "--queue-workers", "photo=6,brief=0"}, map[string]int{"report": 8, "photo": 6, "alert": 2, "mail": 2, "index": 2}},
+		{"defaults", nil, map[string]int{"report": 32, "photo": 2, "alert": 2, "brief": 1, "mail": 2, "index": 1}},
+		{"overrides", []string{"--workers", "8", "--queue-workers", "photo=6,brief=0"}, map[string]int{"report": 8, "photo": 6, "alert": 2, "mail": 2, "index": 1}},
 		{"only briefs", []string{"--queue-workers", "report=0,photo=0,alert=0,mail=0,index=0,brief=3"}, map[string]int{"brief": 3}},
 		{"web only", []string{"--workers", "0", "--queue-workers", "brief=3"}, nil},
 		{"none", []string{"--queue-workers", "report=0,photo=0,alert=0,brief=0,mail=0,index=0"}, nil},
