@@ -60,6 +60,9 @@ type app struct {
 	handler *handlers.Server
 	intake  *intake.Service
 	metrics *metrics.Metrics
+	// plant is the plant in force: the one saved from the dashboard, or
+	// the plant file until the first save.
+	plant *plant.Plant
 }
 
 var (
@@ -155,7 +158,7 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, fmt.Errorf("set up HTTP handlers: %w", err)
 	}
-	return &app{handler: h, intake: in, metrics: m}, nil
+	return &app{handler: h, intake: in, metrics: m, plant: p}, nil
 }
 
 // newServer wires everything and binds the listeners (so Addr is known
@@ -197,8 +200,9 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	if err != nil {
 		return nil, err
 	}
-	s.worker = newWorker(cfg, be, p, a.metrics, log) // nil for a web-only instance
-	s.scheduler = newScheduler(cfg, be, p, log)
+	s.plant = a.plant
+	s.worker = newWorker(cfg, be, a.plant, a.metrics, log) // nil for a web-only instance
+	s.scheduler = newScheduler(cfg, be, a.plant, log)
 	s.http = &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
