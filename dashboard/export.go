@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/floorfeed/floorfeed/apiview"
 	"github.com/floorfeed/floorfeed/auth"
 	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/store"
@@ -30,48 +31,6 @@ const exportTimeout = 5 * time.Minute
 
 // exportFlushEvery is how many rows are written between flushes.
 const exportFlushEvery = 500
-
-// exportReport is a report as the NDJSON and JSON exports write it: the
-// API's fields, without the receipt (the reporter's credential).
-type exportReport struct {
-	ID          string         `json:"id"`
-	Code        string         `json:"code"`
-	Line        string         `json:"line"`
-	Category    string         `json:"category"`
-	Severity    store.Severity `json:"severity"`
-	Title       string         `json:"title"`
-	Body        string         `json:"body"`
-	Station     string         `json:"station"`
-	Role        store.Role     `json:"role"`
-	Reporter    string         `json:"reporter"`
-	Contact     string         `json:"contact"`
-	Lang        string         `json:"lang"`
-	Status      store.Status   `json:"status"`
-	Team        string         `json:"team"`
-	Votes       int            `json:"votes"`
-	Reply       string         `json:"reply"`
-	CreatedAt   time.Time      `json:"created_at"`
-	UpdatedAt   time.Time      `json:"updated_at"`
-	ProcessedAt *time.Time     `json:"processed_at"`
-	Photos      []store.Photo  `json:"photos"`
-	History     []store.Event  `json:"history"`
-}
-
-func newExportReport(r store.Report) exportReport {
-	v := exportReport{
-		ID: r.ID, Code: r.Code, Line: r.Line, Category: r.Category, Severity: r.Severity, Title: r.Title,
-		Body: r.Body, Station: r.Station, Role: r.Role, Reporter: r.Reporter, Contact: r.Contact, Lang: r.Lang,
-		Status: r.Status, Team: r.Team, Votes: r.Votes, Reply: r.Reply, CreatedAt: r.CreatedAt,
-		UpdatedAt: r.UpdatedAt, ProcessedAt: r.ProcessedAt, Photos: r.Photos, History: r.History,
-	}
-	if v.Photos == nil {
-		v.Photos = []store.Photo{}
-	}
-	if v.History == nil {
-		v.History = []store.Event{}
-	}
-	return v
-}
 
 // exportStart checks the principal and the filter; on success the
 // response headers are set and the body may be streamed.
@@ -206,7 +165,7 @@ func (d *Dashboard) exportJSON(c echo.Context, contentType, ext string, array bo
 		if array && n > 0 {
 			_, _ = bw.WriteString(",")
 		}
-		if werr = enc.Encode(newExportReport(r)); werr != nil {
+		if werr = enc.Encode(apiview.Of(r)); werr != nil {
 			return false
 		}
 		n++

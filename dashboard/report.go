@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/floorfeed/floorfeed/apiview"
 	"github.com/floorfeed/floorfeed/i18n"
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/triage"
@@ -77,7 +78,7 @@ func (d *Dashboard) reportView(ctx context.Context, b base, r store.Report) repo
 	for _, p := range r.Photos {
 		full := p.URL
 		if full == "" {
-			full = "/api/v1/reports/" + url.PathEscape(r.ID) + "/photos/" + url.PathEscape(p.ID)
+			full = apiview.PhotoURL(url.PathEscape(r.ID), url.PathEscape(p.ID))
 		}
 		thumb := p.ThumbURL
 		if thumb == "" {

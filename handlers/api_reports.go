@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/floorfeed/floorfeed/apiview"
 	"github.com/floorfeed/floorfeed/auth"
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/triage"
@@ -45,45 +46,10 @@ func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// apiReport is a report as the authenticated API returns it: every field
-// except the receipt, which is the reporter's alone.
-type apiReport struct {
-	ID          string         `json:"id"`
-	Code        string         `json:"code"`
-	Line        string         `json:"line"`
-	Category    string         `json:"category"`
-	Severity    store.Severity `json:"severity"`
-	Title       string         `json:"title"`
-	Body        string         `json:"body"`
-	Station     string         `json:"station"`
-	Role        store.Role     `json:"role"`
-	Reporter    string         `json:"reporter"`
-	Contact     string         `json:"contact"`
-	Lang        string         `json:"lang"`
-	Status      store.Status   `json:"status"`
-	Team        string         `json:"team"`
-	Votes       int            `json:"votes"`
-	Reply       string         `json:"reply"`
-	CreatedAt   time.Time      `json:"created_at"`
-	UpdatedAt   time.Time      `json:"updated_at"`
-	ProcessedAt *time.Time     `json:"processed_at"`
-	Photos      []store.Photo  `json:"photos"`
-	History     []store.Event  `json:"history"`
-}
+// apiReport is a report as the authenticated API returns it.
+type apiReport = apiview.Report
 
-func newAPIReport(r store.Report) apiReport {
-	v := apiReport{
-		ID: r.ID, Code: r.Code, Line: r.Line, Category: r.Category, Severity: r.Severity,
-		Title: r.Title, Body: r.Body, Station: r.Station, Role: r.Role, Reporter: r.Reporter,
-		Contact: r.Contact, Lang: r.Lang, Status: r.Status, Team: r.Team, Votes: r.Votes,
-		Reply: r.Reply, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ProcessedAt: r.ProcessedAt,
-		Photos: apiPhotos(r), History: r.History,
-	}
-	if v.History == nil {
-		v.History = []store.Event{}
-	}
-	return v
-}
+func newAPIReport(r store.Report) apiReport { return apiview.Of(r) }
 
 // reportList is the body of GET /api/v1/reports; next_cursor is empty on
 // the last page.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/floorfeed/floorfeed/apiview"
 	"github.com/floorfeed/floorfeed/i18n"
 	"github.com/floorfeed/floorfeed/intake"
 	"github.com/floorfeed/floorfeed/photo"
@@ -176,17 +177,7 @@ func newPhotoID() string {
 
 // apiPhotos lists a report's re-encoded photos with their URLs; pending
 // and failed ones are not shown (only re-encoded images are ever served).
-func apiPhotos(r store.Report) []store.Photo {
-	out := []store.Photo{}
-	for _, p := range r.Photos {
-		if !p.Ready() {
-			continue
-		}
-		base := "/api/v1/reports/" + r.ID + "/photos/" + p.ID
-		out = append(out, store.Photo{ID: p.ID, URL: base, ThumbURL: base + "/thumb", Width: p.Width, Height: p.Height})
-	}
-	return out
-}
+func apiPhotos(r store.Report) []store.Photo { return apiview.Photos(r) }
 
 // registerPhotoRoutes adds the photo routes to the authenticated API.
 func (s *Server) registerPhotoRoutes(g routeGroup) {

@@ -18,7 +18,6 @@ import (
 	"github.com/floorfeed/floorfeed/i18n"
 	"github.com/floorfeed/floorfeed/internal/testutil"
 	"github.com/floorfeed/floorfeed/photo"
-	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/store/storetest"
 )
@@ -93,21 +92,8 @@ func TestBriefCommand(t *testing.T) {
 // kept, its headline is the brief's numbers, and the photo's re-encoded
 // thumbnail is in the PDF.
 func TestBriefRenderer(t *testing.T) {
-	env := map[string]string{"FLOORFEED_SECRET": testSecret}
-	cfg, _, err := parseConfig("serve", []string{"--data-dir", t.TempDir()}, func(k string) string { return env[k] }, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, be, p := openTestBackend(t)
 	log := slog.New(slog.DiscardHandler)
-	be, err := openBackend(context.Background(), cfg, log, openOptions{lockWait: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = be.Close() })
-	p, err := plant.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	at := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
 	src := image.NewRGBA(image.Rect(0, 0, 640, 480))

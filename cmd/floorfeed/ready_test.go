@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/floorfeed/floorfeed/plant"
 	"github.com/floorfeed/floorfeed/signing"
 	"github.com/floorfeed/floorfeed/store"
 	"github.com/floorfeed/floorfeed/storehealth"
@@ -47,23 +46,10 @@ func (f *fullDisk) PutRecord(ctx context.Context, coll, key string, val []byte) 
 // (with the reason) once submissions fail, a metric counts the failures,
 // and it is 200 again once a write succeeds.
 func TestReadyzWhileWritesFail(t *testing.T) {
-	env := map[string]string{"FLOORFEED_SECRET": testSecret}
-	cfg, _, err := parseConfig("serve", []string{"--data-dir", t.TempDir()}, func(k string) string { return env[k] }, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, be, p := openTestBackend(t)
 	log := slog.New(slog.DiscardHandler)
-	be, err := openBackend(context.Background(), cfg, log, openOptions{lockWait: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = be.Close() })
 	fd := &fullDisk{Store: be.Store}
 	be.Store = fd
-	p, err := plant.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
 	a, err := newApp(cfg, be, p, log)
 	if err != nil {
 		t.Fatal(err)

@@ -63,6 +63,9 @@ type app struct {
 	// plant is the plant in force: the one saved from the dashboard, or
 	// the plant file until the first save.
 	plant *plant.Plant
+	// text is the text index (with the plant's glossary), for the index
+	// queue's jobs.
+	text *search.Index
 }
 
 var (
@@ -115,7 +118,8 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, fmt.Errorf("plant glossary: %w", err)
 	}
-	dash, err := newDashboard(cfg, be, settings, p, auditLog, briefs, search.New(be, glossary), glossary, log)
+	text := search.New(be, glossary)
+	dash, err := newDashboard(cfg, be, settings, p, auditLog, briefs, text, glossary, log)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +135,7 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 		Tokens:     tokens,
 		Demo:       &demo.Loader{Intake: in, Reports: be, Plant: p, Signer: be.Signer, Now: time.Now},
 		Jobs:       be,
-		Reindex:    reindexAll{be: be, text: search.New(be, glossary), log: log},
+		Reindex:    reindexAll{be: be, text: text, log: log},
 		Photos:     photoStore(cfg, be),
 		Limiter:    submitLimiter(cfg, be),
 		Votes:      be,
@@ -158,7 +162,7 @@ func newApp(cfg *Config, be *backend, p *plant.Plant, log *slog.Logger) (*app, e
 	if err != nil {
 		return nil, fmt.Errorf("set up HTTP handlers: %w", err)
 	}
-	return &app{handler: h, intake: in, metrics: m, plant: p}, nil
+	return &app{handler: h, intake: in, metrics: m, plant: p, text: text}, nil
 }
 
 // newServer wires everything and binds the listeners (so Addr is known
@@ -201,7 +205,7 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		return nil, err
 	}
 	s.plant = a.plant
-	s.worker = newWorker(cfg, be, a.plant, a.metrics, log) // nil for a web-only instance
+	s.worker = newWorker(cfg, be, a, log) // nil for a web-only instance
 	s.scheduler = newScheduler(cfg, be, a.plant, log)
 	s.http = &http.Server{
 		Handler:           a.handler,
@@ -344,15 +348,14 @@ func (s *server) closeAll() {
 // each registered here next to the queue its pool serves: the handlers
 // live with their domain (intake for reports). It returns nil when the
 // configuration leaves no pool.
-func newWorker(cfg *Config, be *backend, p *plant.Plant, m *metrics.Metrics, log *slog.Logger) *worker.Worker {
+func newWorker(cfg *Config, be *backend, a *app, log *slog.Logger) *worker.Worker {
+	p, m := a.plant, a.metrics
 	reports := intake.NewProcessor(be, time.Now, alert.FollowUp, photo.FollowUp, search.FollowUp).IndexCodes(intake.NewCodes(be))
 	photos := photo.NewProcessor(photoStore(cfg, be), be, log.With("component", "photo"))
 	handlers := deliveryHandlers(cfg, be, p, log) // alerts, e-mail, briefs (delivery.go)
 	handlers[store.JobProcessReport] = reports.Handle
 	handlers[store.JobProcessPhotos] = photos.Handle
-	if g, err := themes.PlantGlossary(p); err == nil { // checked by newApp, which fails the start
-		handlers[store.JobIndexReport] = search.New(be, g).Handler(be)
-	}
+	handlers[store.JobIndexReport] = a.text.Handler(be)
 	pools := workerPools(cfg)
 	if len(pools) == 0 {
 		return nil // every pool set to 0: this instance runs no jobs
